@@ -1,0 +1,12 @@
+"""The fleetctl command line: parse arguments, call the engine, print, set the exit code."""
+
+import click
+
+from fleetctl import __version__
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="fleetctl")
+def main() -> None:
+    """Deploy Node.js services to fleets of servers, VMs, containers and Raspberry Pis."""
+
