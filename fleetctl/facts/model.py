@@ -1,0 +1,38 @@
+"""The facts about one host, as the decision table sees them."""
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+KINDS = ("pi", "container", "vm", "server")
+
+
+@dataclass(frozen=True)
+class Facts:
+    hostname: str
+    # Userland architecture, normalised (x86_64, aarch64, armv7l, ...): the one
+    # a Node.js binary must match. kernel_arch is what `uname -m` said.
+    arch: str
+    kernel_arch: str
+    cpus_online: int
+    cpus_affinity: int | None
+    cpu_quota: float | None
+    # The smallest of online CPUs, the affinity mask and the cgroup quota.
+    cpus_effective: float
+    memory_total_mb: int
+    memory_limit_mb: int | None
+    memory_effective_mb: int
+    model: str | None
+    virt_vm: str | None
+    virt_container: str | None
+    os_id: str | None
+    os_version: str | None
+    os_pretty: str | None
+    systemd_pid1: bool
+    systemd_version: int | None
+    node_version: str | None
+    libuv_version: str | None
+    kind: str
+    kind_evidence: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

@@ -1,0 +1,73 @@
+"""Turn the probe's whole output into Facts (pure: no I/O)."""
+
+from fleetctl.facts import parsers
+from fleetctl.facts.kind import VirtSignals, classify, detect_container, detect_vm
+from fleetctl.facts.model import Facts
+from fleetctl.facts.sections import split_sections
+
+
+def parse_probe(raw: str) -> Facts:
+    """Facts from probe.sh's output; raises ProbeParseError with a one-line cause."""
+    sections = split_sections(raw)
+
+    def body(name: str) -> str:
+        return sections.get(name, "")
+
+    arch, kernel_arch = parsers.parse_arch(body("uname_m"), body("long_bit"))
+    cpus_online = parsers.parse_cpus_online(body("cpu_online"), body("nprocessors_onln"))
+    cpus_affinity = parsers.parse_cpus_allowed(body("cpus_allowed"))
+    limits = parsers.parse_cgroup_limits(body("cgroup_limits"))
+    cpus_effective = float(min(v for v in (cpus_online, cpus_affinity, limits.cpu_quota) if v is not None))
+
+    memory_total_mb = parsers.parse_meminfo_mb(body("meminfo"))
+    memory_limit_mb = None
+    if limits.memory_limit_bytes is not None:
+        memory_limit_mb = limits.memory_limit_bytes // parsers.MIB
+    memory_effective_mb = min(memory_total_mb, memory_limit_mb if memory_limit_mb is not None else memory_total_mb)
+
+    cpuinfo = parsers.parse_cpuinfo(body("cpuinfo"))
+    device_tree_model = parsers.parse_device_tree_model(body("device_tree_model"))
+    if device_tree_model:
+        model, model_source = device_tree_model, "device-tree"
+    else:
+        model, model_source = parsers.cpuinfo_model(cpuinfo), "cpuinfo"
+
+    signals = VirtSignals(
+        detect_virt_vm=parsers.parse_detect_virt(body("systemd_detect_virt_vm")),
+        detect_virt_container=parsers.parse_detect_virt(body("systemd_detect_virt_container")),
+        run_systemd_container=parsers.parse_first_line(body("run_systemd_container")),
+        container_markers=parsers.parse_container_markers(body("container_markers")),
+        pid1_cgroup_engine=parsers.parse_pid1_cgroup(body("pid1_cgroup")),
+        dmi=parsers.parse_labelled_files(body("dmi")),
+        hypervisor_flag=parsers.cpuinfo_has_hypervisor_flag(cpuinfo),
+    )
+    container = detect_container(signals)
+    vm = detect_vm(signals)
+    kind, kind_evidence = classify(model, model_source, container, vm)
+
+    os_release = parsers.parse_os_release(body("os_release"))
+    node_version, libuv_version = parsers.parse_node_versions(body("node_versions"))
+    return Facts(
+        hostname=parsers.parse_hostname(body("hostname")),
+        arch=arch,
+        kernel_arch=kernel_arch,
+        cpus_online=cpus_online,
+        cpus_affinity=cpus_affinity,
+        cpu_quota=limits.cpu_quota,
+        cpus_effective=cpus_effective,
+        memory_total_mb=memory_total_mb,
+        memory_limit_mb=memory_limit_mb,
+        memory_effective_mb=memory_effective_mb,
+        model=model,
+        virt_vm=vm.name,
+        virt_container=container.name,
+        os_id=os_release.get("ID"),
+        os_version=os_release.get("VERSION_ID"),
+        os_pretty=os_release.get("PRETTY_NAME"),
+        systemd_pid1=parsers.parse_systemd_pid1(body("pid1_comm"), body("run_systemd_system")),
+        systemd_version=parsers.parse_systemctl_version(body("systemctl_version")),
+        node_version=node_version,
+        libuv_version=libuv_version,
+        kind=kind,
+        kind_evidence=kind_evidence,
+    )
