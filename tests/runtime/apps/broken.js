@@ -1,0 +1,3 @@
+// A release that cannot start: it throws before listening.
+'use strict';
+throw new Error('broken release: missing configuration');

@@ -1,0 +1,40 @@
+// Test app for the cluster runtime. PORT from the environment; the release
+// it reports is the directory it runs from (the runtime sets cwd to it).
+'use strict';
+const http = require('node:http');
+const path = require('node:path');
+
+const release = path.basename(process.cwd());
+let inFlight = 0;
+
+
+function reply(res, status, body) {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+const server = http.createServer((req, res) => {
+  const url = new URL(req.url, 'http://localhost');
+  if (url.pathname === '/slow') {
+    inFlight += 1;
+    setTimeout(() => {
+      inFlight -= 1;
+      reply(res, 200, { pid: process.pid, release, slow: true });
+    }, Number(url.searchParams.get('ms') || 1000));
+    return;
+  }
+  if (url.pathname === '/in-flight') return reply(res, 200, { pid: process.pid, inFlight });
+  if (url.pathname === '/crash') {
+    reply(res, 200, { pid: process.pid, crashing: true });
+    setImmediate(() => process.exit(3));
+    return;
+  }
+  reply(res, 200, { pid: process.pid, release });
+});
+
+const startDelay = Number(process.env.APP_START_DELAY_MS || 0);
+setTimeout(() => {
+  server.listen(Number(process.env.PORT), '127.0.0.1', () => {
+    if (process.env.APP_SEND_READY === '1' && process.send) process.send('ready');
+  });
+}, startDelay);
