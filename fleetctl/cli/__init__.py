@@ -3,6 +3,7 @@
 import click
 
 from fleetctl import __version__
+from fleetctl.cli.lab import lab
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -10,3 +11,5 @@ from fleetctl import __version__
 def main() -> None:
     """Deploy Node.js services to fleets of servers, VMs, containers and Raspberry Pis."""
 
+
+main.add_command(lab)

@@ -1,0 +1,45 @@
+"""The docker CLI, called with argument lists. The lab's only way to reach the engine."""
+
+import subprocess
+from typing import IO
+from dataclasses import dataclass
+
+from fleetctl.lab import LabError
+
+
+class DockerError(LabError):
+    """A docker command failed; str() is one line."""
+
+
+@dataclass(frozen=True)
+class Docker:
+    binary: str = "docker"
+
+    def run(self, args: list[str], stdin: IO[bytes] | None = None, timeout: float = 600) -> str:
+        try:
+            done = subprocess.run(
+                [self.binary, *args], stdin=stdin, capture_output=True, timeout=timeout
+            )
+        except FileNotFoundError:
+            raise DockerError(f"{self.binary} not found") from None
+        except subprocess.TimeoutExpired:
+            raise DockerError(f"docker {args[0]} timed out after {timeout:.0f} s") from None
+        if done.returncode != 0:
+            last_line = (done.stderr.decode(errors="replace").strip().splitlines() or ["(no output)"])[-1]
+            raise DockerError(f"docker {' '.join(args[:2])}: {last_line}")
+        return done.stdout.decode(errors="replace")
+
+    def answers(self) -> bool:
+        try:
+            self.run(["version", "--format", "{{.Server.Version}}"], timeout=20)
+        except DockerError:
+            return False
+        return True
+
+    def label(self, kind: str, name: str, label: str) -> str | None:
+        """A label of an image or container, or None when the object does not exist."""
+        try:
+            value = self.run([kind, "inspect", "--format", f'{{{{ index .Config.Labels "{label}" }}}}', name])
+        except DockerError:
+            return None
+        return value.strip()

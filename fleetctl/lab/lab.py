@@ -1,0 +1,285 @@
+"""`fleetctl lab`: a local fleet of real test hosts (systemd + sshd in Docker containers).
+
+Every host gets a fixed address on the lab's own Docker network, its own host
+key (recorded in the lab's known_hosts before it starts), and the lab's client
+key for the deploy user. `up` converges on the asked-for set of hosts and writes
+an Ansible-style inventory that every fleetctl command (and Ansible) can use.
+"""
+
+import ipaddress
+import os
+import socket
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import yaml
+
+from fleetctl.lab import LabError, images, keys, preflight
+from fleetctl.lab.docker import Docker, DockerError
+from fleetctl.lab.personas import PERSONAS, Persona
+
+NETWORK = "fleetctl-lab"
+SUBNET = ipaddress.ip_network("172.30.0.0/16")
+LAB_LABEL = "fleetctl.lab"
+PERSONA_LABEL = "fleetctl.lab.persona"
+CONTAINER_PREFIX = "fleetctl-lab-"
+DEPLOY_USER = "deploy"
+READY_TIMEOUT_S = 300
+# Under emulation an aarch64 systemd takes tens of seconds to boot.
+MAX_PARALLEL_STARTS = 8
+
+Log = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class LabHost:
+    name: str
+    persona: Persona
+    index: int
+
+    @property
+    def address(self) -> str:
+        persona_number = list(PERSONAS).index(self.persona.name) + 1
+        return str(SUBNET.network_address + persona_number * 256 + self.index)
+
+
+@dataclass(frozen=True)
+class HostStatus:
+    name: str
+    persona: str
+    address: str
+    container: str  # docker's state: running, exited, ...
+    systemd: str  # is-system-running's answer, or "-"
+    ssh: bool
+
+
+def lab_hosts(counts: dict[str, int]) -> list[LabHost]:
+    return [
+        LabHost(f"{CONTAINER_PREFIX}{name}-{index}", PERSONAS[name], index)
+        for name in PERSONAS
+        for index in range(1, counts.get(name, 0) + 1)
+    ]
+
+
+class Lab:
+    def __init__(self, state_dir: Path, inventory_path: Path, docker: Docker | None = None, log: Log = print):
+        self.state_dir = state_dir.resolve()
+        self.inventory_path = inventory_path
+        self.docker = docker or Docker()
+        self.log = log
+
+    @property
+    def client_key(self) -> Path:
+        return self.state_dir / "id_ed25519"
+
+    @property
+    def known_hosts(self) -> Path:
+        return self.state_dir / "known_hosts"
+
+    # --- up -------------------------------------------------------------------
+    def up(self, counts: dict[str, int]) -> list[LabHost]:
+        wanted = lab_hosts(counts)
+        arches = sorted({host.persona.arch for host in wanted})
+        preflight.check(self.docker, arches)
+        with ThreadPoolExecutor(max_workers=len(arches) or 1) as pool:
+            tags = dict(zip(arches, pool.map(self._ensure_image, arches)))
+        self._ensure_network()
+        client_public = keys.ensure_keypair(self.client_key, "fleetctl-lab")
+        authorized_keys = self.state_dir / "authorized_keys"
+        authorized_keys.write_text(client_public + "\n")
+        authorized_keys.chmod(0o644)
+        self._remove_unwanted({host.name for host in wanted})
+        with ThreadPoolExecutor(max_workers=MAX_PARALLEL_STARTS) as pool:
+            list(pool.map(lambda host: self._ensure_running(host, tags[host.persona.arch], authorized_keys), wanted))
+        self._write_known_hosts(wanted)
+        self._write_inventory(wanted)
+        self.log(f"waiting for {len(wanted)} hosts to answer SSH and finish booting")
+        with ThreadPoolExecutor(max_workers=32) as pool:
+            list(pool.map(self._wait_ready, wanted))
+        return wanted
+
+    def _ensure_image(self, arch: str) -> str:
+        try:
+            return images.ensure_image(self.docker, images.ImageRecipe(arch), self.log)
+        except (DockerError, RuntimeError) as error:
+            raise LabError(f"could not make the {arch} lab image: {error}") from None
+
+    def _ensure_network(self) -> None:
+        try:
+            self.docker.run(["network", "inspect", NETWORK])
+        except DockerError:
+            self.docker.run(["network", "create", "--subnet", str(SUBNET), "--label", f"{LAB_LABEL}=1", NETWORK])
+
+    def _lab_containers(self) -> dict[str, str]:
+        """name -> docker state of every lab container."""
+        out = self.docker.run([
+            "ps", "--all", "--filter", f"label={LAB_LABEL}=1", "--format", "{{.Names}} {{.State}}",
+        ])
+        return dict(line.split(" ", 1) for line in out.splitlines() if line.strip())
+
+    def _remove_unwanted(self, wanted_names: set[str]) -> None:
+        unwanted = [name for name in self._lab_containers() if name not in wanted_names]
+        if unwanted:
+            self.log(f"removing {len(unwanted)} hosts not asked for")
+            self.docker.run(["rm", "--force", *unwanted])
+
+    def _ensure_running(self, host: LabHost, image: str, authorized_keys: Path) -> None:
+        host_key = self.state_dir / "hosts" / host.name / "ssh_host_ed25519_key"
+        keys.ensure_keypair(host_key, f"root@{host.name}")
+        image_id = self.docker.run(["image", "inspect", "--format", "{{.Id}}", image]).strip()
+        current = self._container_image_and_state(host.name)
+        if current == (image_id, "running"):
+            self._apply_device_tree(host)
+            return
+        if current is not None:
+            self.docker.run(["rm", "--force", host.name])
+        self.log(f"starting {host.name} ({host.persona.name}) at {host.address}")
+        self.docker.run([
+            "run", "--detach", "--name", host.name, "--hostname", host.name,
+            "--network", NETWORK, "--ip", host.address,
+            "--label", f"{LAB_LABEL}=1", "--label", f"{PERSONA_LABEL}={host.persona.name}",
+            # What boots systemd as PID 1 here without --privileged (shared/notes/test-hosts.md).
+            "--cgroupns=host", "--volume", "/sys/fs/cgroup:/sys/fs/cgroup:ro",
+            "--tmpfs", "/run", "--tmpfs", "/run/lock",
+            "--volume", f"{host_key}:/etc/ssh/ssh_host_ed25519_key:ro",
+            "--volume", f"{host_key}.pub:/etc/ssh/ssh_host_ed25519_key.pub:ro",
+            "--volume", f"{authorized_keys}:/home/{DEPLOY_USER}/.ssh/authorized_keys:ro",
+            *host.persona.docker_options,
+            image, *(host.persona.command or ()),
+        ])
+        self._apply_device_tree(host)
+
+    def _container_image_and_state(self, name: str) -> tuple[str, str] | None:
+        try:
+            out = self.docker.run(["container", "inspect", "--format", "{{.Image}} {{.State.Status}}", name])
+        except DockerError:
+            return None
+        image_id, state = out.split()
+        return image_id, state
+
+    def _apply_device_tree(self, host: LabHost) -> None:
+        """Give a pi host the device-tree model a Raspberry Pi's firmware provides.
+
+        Docker cannot bind files into /sys, but a tmpfs mounted over /sys/firmware
+        inside the running container can hold the model file.
+        """
+        model = host.persona.device_tree_model
+        if not model:
+            return
+        script = (
+            'f=/sys/firmware/devicetree/base/model; [ -e "$f" ] && exit 0; '
+            "mount -t tmpfs -o mode=0755 tmpfs /sys/firmware && mkdir -p /sys/firmware/devicetree/base "
+            '&& printf "%s\\0" "$1" > "$f" && ln -sfn /sys/firmware/devicetree/base /proc/device-tree 2>/dev/null; '
+            '[ -e "$f" ]'
+        )
+        self.docker.run(["exec", host.name, "sh", "-c", script, "sh", model])
+
+    def _wait_ready(self, host: LabHost) -> None:
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        while not ssh_banner(host.address):
+            if time.monotonic() > deadline:
+                raise LabError(f"{host.name}: no SSH banner at {host.address}:22 within {READY_TIMEOUT_S} s")
+            time.sleep(0.5)
+        state = self._systemd_state(host.name, wait=True)
+        if state not in ("running", "degraded"):
+            raise LabError(f"{host.name}: systemd reports {state!r} (see: docker exec {host.name} systemctl --failed)")
+
+    def _systemd_state(self, name: str, wait: bool = False) -> str:
+        argv = ["exec", name, "systemctl", "is-system-running", *(["--wait"] if wait else [])]
+        try:
+            return self.docker.run(argv, timeout=READY_TIMEOUT_S).strip()
+        except DockerError as error:
+            # is-system-running exits non-zero for degraded and others but still prints the state.
+            return str(error).rsplit(": ", 1)[-1].strip() or "unknown"
+
+    def _write_known_hosts(self, hosts: list[LabHost]) -> None:
+        lines = []
+        for host in hosts:
+            public = (self.state_dir / "hosts" / host.name / "ssh_host_ed25519_key.pub").read_text()
+            lines.append(keys.known_hosts_line(host.address, 22, public))
+        self.known_hosts.write_text("\n".join(lines) + "\n")
+
+    def _write_inventory(self, hosts: list[LabHost]) -> None:
+        self.inventory_path.parent.mkdir(parents=True, exist_ok=True)
+        self.inventory_path.write_text(render_inventory(hosts, self.client_key, self.known_hosts))
+        self.log(f"wrote {self.inventory_path}")
+
+    # --- status and down -------------------------------------------------------
+    def status(self) -> list[HostStatus]:
+        containers = self._lab_containers()
+
+        def one(name: str) -> HostStatus:
+            persona = self.docker.label("container", name, PERSONA_LABEL) or "?"
+            address = self.docker.run([
+                "container", "inspect", "--format",
+                "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", name,
+            ]).strip()
+            running = containers[name] == "running"
+            return HostStatus(
+                name=name, persona=persona, address=address or "-", container=containers[name],
+                systemd=self._systemd_state(name) if running else "-",
+                ssh=bool(address) and ssh_banner(address),
+            )
+
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            return list(pool.map(one, sorted(containers)))
+
+    def down(self) -> int:
+        preflight.check(self.docker, [])
+        names = list(self._lab_containers())
+        if names:
+            self.docker.run(["rm", "--force", *names], timeout=300)
+        try:
+            self.docker.run(["network", "rm", NETWORK])
+        except DockerError:
+            pass  # already gone
+        if self.inventory_path.exists():
+            self.inventory_path.unlink()
+        return len(names)
+
+
+def ssh_banner(address: str, port: int = 22, timeout: float = 2.0) -> bool:
+    """True when an SSH server answers with its banner (a bare TCP connect proves nothing here)."""
+    try:
+        with socket.create_connection((address, port), timeout=timeout) as sock:
+            sock.settimeout(timeout)
+            return sock.recv(64).startswith(b"SSH-")
+    except OSError:
+        return False
+
+
+def render_inventory(hosts: list[LabHost], client_key: Path, known_hosts: Path) -> str:
+    groups: dict[str, dict] = {}
+    for host in hosts:
+        group = groups.setdefault(host.persona.name, {"hosts": {}})
+        group["hosts"][host.name] = {"ansible_host": host.address}
+        if host.persona.inventory_vars:
+            group["vars"] = dict(host.persona.inventory_vars)
+    inventory = {
+        "all": {
+            "vars": {
+                "ansible_user": DEPLOY_USER,
+                "ansible_port": 22,
+                "ansible_ssh_private_key_file": str(client_key),
+                "ansible_become": True,
+                "ansible_python_interpreter": "/usr/bin/python3",
+                "fleet_known_hosts_file": str(known_hosts),
+                # The same file for Ansible itself, with checking kept on.
+                "ansible_ssh_common_args": f"-o UserKnownHostsFile={known_hosts} -o StrictHostKeyChecking=yes",
+            },
+            "children": groups,
+        }
+    }
+    header = (
+        "# Written by `fleetctl lab up`: one group per persona, Ansible-style.\n"
+        "# The server group is labelled fleet_kind: server because bare metal cannot\n"
+        "# be produced on a VM; every other kind is detected by probing.\n"
+    )
+    return header + yaml.safe_dump(inventory, sort_keys=False, default_flow_style=False)
+
+
+def default_state_dir() -> Path:
+    return Path(os.environ.get("FLEETCTL_LAB_DIR", ".fleetctl/lab"))

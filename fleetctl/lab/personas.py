@@ -1,0 +1,68 @@
+"""The kinds of lab host and how each is made honestly on a Linux machine with Docker."""
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Persona:
+    name: str
+    arch: str  # Debian architecture of the image
+    docker_options: tuple[str, ...] = ()
+    # Replaces the image's command; None keeps /lib/systemd/systemd.
+    command: tuple[str, ...] | None = None
+    inventory_vars: dict = field(default_factory=dict)
+    device_tree_model: str | None = None
+    summary: str = ""
+
+
+PERSONAS: dict[str, Persona] = {
+    persona.name: persona
+    for persona in (
+        Persona(
+            name="server",
+            arch="amd64",
+            # A bare-metal host cannot be produced on a VM: the inventory says what it stands for.
+            inventory_vars={"fleet_kind": "server"},
+            summary="x86_64 host labelled as a server (bare metal cannot be produced on a VM)",
+        ),
+        Persona(
+            name="vm",
+            arch="amd64",
+            # Without /.dockerenv, systemd finds no container and the machine's own hypervisor shows.
+            command=("sh", "-c", "rm -f /.dockerenv; exec /lib/systemd/systemd"),
+            summary="x86_64 host whose container markers are removed: the hypervisor shows through",
+        ),
+        Persona(
+            name="container",
+            arch="amd64",
+            docker_options=("--cpus", "1.5", "--memory", "512m"),
+            summary="systemd container with a 1.5 CPU quota and a 512 MiB memory limit",
+        ),
+        Persona(
+            name="pi",
+            arch="arm64",
+            docker_options=("--memory", "1g"),
+            device_tree_model="Raspberry Pi 4 Model B Rev 1.4",
+            summary="aarch64 userland under qemu emulation with a Raspberry Pi 4 device tree, 1 GiB",
+        ),
+    )
+}
+
+
+class HostCountError(ValueError):
+    pass
+
+
+def parse_host_counts(text: str | None) -> dict[str, int]:
+    """'server=2,pi=1' -> {'server': 2, 'pi': 1}; None -> one of each persona."""
+    if not text:
+        return {name: 1 for name in PERSONAS}
+    counts: dict[str, int] = {}
+    for item in text.split(","):
+        name, sep, number = item.strip().partition("=")
+        if name not in PERSONAS:
+            raise HostCountError(f"unknown persona {name!r} in --hosts (known: {', '.join(PERSONAS)})")
+        if not sep or not number.isdigit():
+            raise HostCountError(f"--hosts wants PERSONA=N, got {item.strip()!r}")
+        counts[name] = int(number)
+    return counts
