@@ -80,7 +80,7 @@ function readStateDir(env) {
 }
 
 function readConfig(env) {
-  const workersName = env.FLEET_WORKERS !== undefined ? 'FLEET_WORKERS' : 'CLUSTER_WORKERS';
+  const workersName = env.FLEET_WORKERS ? 'FLEET_WORKERS' : 'CLUSTER_WORKERS';
   const policy = env.NODE_CLUSTER_SCHED_POLICY || 'rr';
   if (policy !== 'rr' && policy !== 'none') {
     throw new ConfigError(`NODE_CLUSTER_SCHED_POLICY=${policy} must be rr or none`);
@@ -225,7 +225,8 @@ class ClusterPrimary {
     this.records.set(worker.id, record);
     worker.on('listening', (address) => this.onListening(record, address));
     worker.on('message', (message) => {
-      if (message === 'ready' || (message && message.type === 'ready')) this.onReady(record, 'sent ready');
+      const isReady = message === 'ready' || (message && message.type === 'ready');
+      if (isReady && this.config.readyMessage) this.onReady(record, 'sent ready');
     });
     worker.on('disconnect', () => this.onDisconnect(record));
     worker.on('exit', (code, signal) => this.onExit(record, code, signal));

@@ -1,6 +1,7 @@
 // Test app for the cluster runtime. PORT from the environment; the release
 // it reports is the directory it runs from (the runtime sets cwd to it).
 'use strict';
+const fs = require('node:fs');
 const http = require('node:http');
 const path = require('node:path');
 
@@ -35,6 +36,8 @@ const server = http.createServer((req, res) => {
 const startDelay = Number(process.env.APP_START_DELAY_MS || 0);
 setTimeout(() => {
   server.listen(Number(process.env.PORT), '127.0.0.1', () => {
-    if (process.env.APP_SEND_READY === '1' && process.send) process.send('ready');
+    // PM2-style readiness signal; a release can withhold it (NO_READY file)
+    // to test the runtime's ready timeout.
+    if (process.send && !fs.existsSync('NO_READY')) process.send('ready');
   });
 }, startDelay);
