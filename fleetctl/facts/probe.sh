@@ -66,6 +66,8 @@ cgroup_walk() {
     done
 }
 
+# ---- main: everything above only defines functions ----
+
 section probe
 echo 'fleetctl-probe 1'
 

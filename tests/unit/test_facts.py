@@ -1,0 +1,535 @@
+"""Probe parsers against recorded outputs of probe.sh, and probe.sh run for real."""
+
+import os
+import shutil
+import subprocess
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from fleetctl.facts import Facts, ProbeParseError, apply_kind_override, parse_probe, probe_script
+from fleetctl.facts import parsers
+from fleetctl.facts.kind import Detected, classify
+
+FIXTURES = Path(__file__).parent / "fixtures" / "probe"
+
+# Every field of every fixture, checked exactly. The values were worked out by
+# hand from the recorded files (e.g. MemTotal kB // 1024, 150000/100000 = 1.5).
+EXPECTED = {
+    "alpine-vmware-no-detect-virt.txt": {
+        "hostname": "gw-alpine",
+        "arch": "x86_64",
+        "kernel_arch": "x86_64",
+        "cpus_online": 2,
+        "cpus_affinity": 2,
+        "cpu_quota": None,
+        "cpus_effective": 2.0,
+        "memory_total_mb": 1963,
+        "memory_limit_mb": None,
+        "memory_effective_mb": 1963,
+        "model": "Intel(R) Xeon(R) Silver 4214 CPU @ 2.20GHz",
+        "virt_vm": "vmware",
+        "virt_container": None,
+        "os_id": "alpine",
+        "os_version": "3.20.3",
+        "os_pretty": "Alpine Linux v3.20",
+        "systemd_pid1": False,
+        "systemd_version": None,
+        "node_version": "20.15.1",
+        "libuv_version": "1.48.0",
+        "kind": "vm",
+        "kind_evidence": "DMI sys_vendor VMware, Inc.",
+    },
+    "docker-cgroup-v1-quota.txt": {
+        "hostname": "9f2c4e1a7b3d",
+        "arch": "x86_64",
+        "kernel_arch": "x86_64",
+        "cpus_online": 8,
+        "cpus_affinity": 8,
+        "cpu_quota": 1.5,
+        "cpus_effective": 1.5,
+        "memory_total_mb": 32029,
+        "memory_limit_mb": 512,
+        "memory_effective_mb": 512,
+        "model": "Intel(R) Xeon(R) E-2236 CPU @ 3.40GHz",
+        "virt_vm": None,
+        "virt_container": "docker",
+        "os_id": "debian",
+        "os_version": "11",
+        "os_pretty": "Debian GNU/Linux 11 (bullseye)",
+        "systemd_pid1": False,
+        "systemd_version": None,
+        "node_version": "18.20.4",
+        "libuv_version": "1.44.2",
+        "kind": "container",
+        "kind_evidence": "/.dockerenv exists",
+    },
+    "docker-cgroup-v2-half-cpu.txt": {
+        "hostname": "b71d03c5e8a2",
+        "arch": "x86_64",
+        "kernel_arch": "x86_64",
+        "cpus_online": 16,
+        "cpus_affinity": 16,
+        "cpu_quota": 0.5,
+        "cpus_effective": 0.5,
+        "memory_total_mb": 64299,
+        "memory_limit_mb": 256,
+        "memory_effective_mb": 256,
+        "model": "AMD EPYC 7B13",
+        "virt_vm": "google",
+        "virt_container": "docker",
+        "os_id": "debian",
+        "os_version": "12",
+        "os_pretty": "Debian GNU/Linux 12 (bookworm)",
+        "systemd_pid1": False,
+        "systemd_version": None,
+        "node_version": "20.18.0",
+        "libuv_version": "1.48.0",
+        "kind": "container",
+        "kind_evidence": "/.dockerenv exists",
+    },
+    "kvm-vm.txt": {
+        "hostname": "api-vm-3",
+        "arch": "x86_64",
+        "kernel_arch": "x86_64",
+        "cpus_online": 4,
+        "cpus_affinity": 4,
+        "cpu_quota": None,
+        "cpus_effective": 4.0,
+        "memory_total_mb": 7941,
+        "memory_limit_mb": None,
+        "memory_effective_mb": 7941,
+        "model": "Intel Xeon Processor (Cascadelake)",
+        "virt_vm": "kvm",
+        "virt_container": None,
+        "os_id": "debian",
+        "os_version": "12",
+        "os_pretty": "Debian GNU/Linux 12 (bookworm)",
+        "systemd_pid1": True,
+        "systemd_version": 252,
+        "node_version": None,
+        "libuv_version": None,
+        "kind": "vm",
+        "kind_evidence": "systemd-detect-virt --vm: kvm",
+    },
+    "lab-vm-persona-cgroup-v1.txt": {
+        "hostname": "lab-vm",
+        "arch": "x86_64",
+        "kernel_arch": "x86_64",
+        "cpus_online": 2,
+        "cpus_affinity": 2,
+        "cpu_quota": 1.0,
+        "cpus_effective": 1.0,
+        "memory_total_mb": 24152,
+        "memory_limit_mb": 768,
+        "memory_effective_mb": 768,
+        "model": "Intel(R) Xeon(R) Processor",
+        "virt_vm": "kvm",
+        "virt_container": None,
+        "os_id": "debian",
+        "os_version": "12",
+        "os_pretty": "Debian GNU/Linux 12 (bookworm)",
+        "systemd_pid1": True,
+        "systemd_version": 252,
+        "node_version": None,
+        "libuv_version": None,
+        "kind": "vm",
+        "kind_evidence": "systemd-detect-virt --vm: kvm",
+    },
+    "lxc-system-container.txt": {
+        "hostname": "ct-web-101",
+        "arch": "x86_64",
+        "kernel_arch": "x86_64",
+        "cpus_online": 2,
+        "cpus_affinity": 2,
+        "cpu_quota": None,
+        "cpus_effective": 2.0,
+        "memory_total_mb": 2048,
+        "memory_limit_mb": None,
+        "memory_effective_mb": 2048,
+        "model": "AMD Ryzen 9 5950X 16-Core Processor",
+        "virt_vm": None,
+        "virt_container": "lxc",
+        "os_id": "ubuntu",
+        "os_version": "22.04",
+        "os_pretty": "Ubuntu 22.04.5 LTS",
+        "systemd_pid1": True,
+        "systemd_version": 249,
+        "node_version": None,
+        "libuv_version": None,
+        "kind": "container",
+        "kind_evidence": "systemd-detect-virt --container: lxc",
+    },
+    "pi3-armv7l.txt": {
+        "hostname": "greenhouse-pi3",
+        "arch": "armv7l",
+        "kernel_arch": "armv7l",
+        "cpus_online": 4,
+        "cpus_affinity": 4,
+        "cpu_quota": None,
+        "cpus_effective": 4.0,
+        "memory_total_mb": 922,
+        "memory_limit_mb": None,
+        "memory_effective_mb": 922,
+        "model": "Raspberry Pi 3 Model B Plus Rev 1.3",
+        "virt_vm": None,
+        "virt_container": None,
+        "os_id": "raspbian",
+        "os_version": "11",
+        "os_pretty": "Raspbian GNU/Linux 11 (bullseye)",
+        "systemd_pid1": True,
+        "systemd_version": 247,
+        "node_version": "12.22.12",
+        "libuv_version": "1.40.0",
+        "kind": "pi",
+        "kind_evidence": "device-tree model 'Raspberry Pi 3 Model B Plus Rev 1.3'",
+    },
+    "pi4-aarch64.txt": {
+        "hostname": "kiosk-pi4",
+        "arch": "aarch64",
+        "kernel_arch": "aarch64",
+        "cpus_online": 4,
+        "cpus_affinity": 4,
+        "cpu_quota": None,
+        "cpus_effective": 4.0,
+        "memory_total_mb": 3791,
+        "memory_limit_mb": None,
+        "memory_effective_mb": 3791,
+        "model": "Raspberry Pi 4 Model B Rev 1.4",
+        "virt_vm": None,
+        "virt_container": None,
+        "os_id": "debian",
+        "os_version": "12",
+        "os_pretty": "Debian GNU/Linux 12 (bookworm)",
+        "systemd_pid1": True,
+        "systemd_version": 252,
+        "node_version": "18.19.0",
+        "libuv_version": "1.44.2",
+        "kind": "pi",
+        "kind_evidence": "device-tree model 'Raspberry Pi 4 Model B Rev 1.4'",
+    },
+    "pi5-aarch64.txt": {
+        "hostname": "edge-pi5-01",
+        "arch": "aarch64",
+        "kernel_arch": "aarch64",
+        "cpus_online": 4,
+        "cpus_affinity": 4,
+        "cpu_quota": None,
+        "cpus_effective": 4.0,
+        "memory_total_mb": 8052,
+        "memory_limit_mb": None,
+        "memory_effective_mb": 8052,
+        "model": "Raspberry Pi 5 Model B Rev 1.0",
+        "virt_vm": None,
+        "virt_container": None,
+        "os_id": "debian",
+        "os_version": "12",
+        "os_pretty": "Debian GNU/Linux 12 (bookworm)",
+        "systemd_pid1": True,
+        "systemd_version": 252,
+        "node_version": None,
+        "libuv_version": None,
+        "kind": "pi",
+        "kind_evidence": "device-tree model 'Raspberry Pi 5 Model B Rev 1.0'",
+    },
+    "this-machine-docker-on-kvm.txt": {
+        "hostname": "vm",
+        "arch": "x86_64",
+        "kernel_arch": "x86_64",
+        "cpus_online": 2,
+        "cpus_affinity": 2,
+        "cpu_quota": None,
+        "cpus_effective": 2.0,
+        "memory_total_mb": 24152,
+        "memory_limit_mb": None,
+        "memory_effective_mb": 24152,
+        "model": "Intel(R) Xeon(R) Processor",
+        "virt_vm": "kvm",
+        "virt_container": "docker",
+        "os_id": "debian",
+        "os_version": "12",
+        "os_pretty": "Debian GNU/Linux 12 (bookworm)",
+        "systemd_pid1": False,
+        "systemd_version": 252,
+        "node_version": "20.20.2",
+        "libuv_version": "1.46.0",
+        "kind": "container",
+        "kind_evidence": "systemd-detect-virt --container: docker",
+    },
+    "x86-bare-metal.txt": {
+        "hostname": "db-r640-02",
+        "arch": "x86_64",
+        "kernel_arch": "x86_64",
+        "cpus_online": 64,
+        "cpus_affinity": 64,
+        "cpu_quota": None,
+        "cpus_effective": 64.0,
+        "memory_total_mb": 385584,
+        "memory_limit_mb": None,
+        "memory_effective_mb": 385584,
+        "model": "Intel(R) Xeon(R) Gold 6130 CPU @ 2.10GHz",
+        "virt_vm": None,
+        "virt_container": None,
+        "os_id": "ubuntu",
+        "os_version": "22.04",
+        "os_pretty": "Ubuntu 22.04.4 LTS",
+        "systemd_pid1": True,
+        "systemd_version": 249,
+        "node_version": "20.11.1",
+        "libuv_version": "1.46.0",
+        "kind": "server",
+        "kind_evidence": "no virtualization found (systemd-detect-virt --container: none; systemd-detect-virt --vm: none)",
+    },
+}
+
+
+def read_fixture(name: str) -> str:
+    return (FIXTURES / name).read_text()
+
+
+def test_every_fixture_has_expected_facts():
+    assert sorted(p.name for p in FIXTURES.glob("*.txt")) == sorted(EXPECTED)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_fixture_facts(name):
+    assert parse_probe(read_fixture(name)).to_dict() == EXPECTED[name]
+
+
+def test_facts_are_frozen():
+    facts = parse_probe(read_fixture("kvm-vm.txt"))
+    with pytest.raises(AttributeError):
+        facts.kind = "server"  # type: ignore[misc]
+
+
+# --- one parser at a time ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "machine, expected",
+    [("amd64", "x86_64"), ("x86_64", "x86_64"), ("arm64", "aarch64"), ("aarch64", "aarch64"),
+     ("armv7l", "armv7l"), ("armv6l", "armv6l"), ("i386", "i686")],
+)
+def test_normalise_arch(machine, expected):
+    assert parsers.normalise_arch(machine) == expected
+
+
+def test_64_bit_kernel_with_32_bit_userland_reports_the_userland():
+    # Raspberry Pi OS shipped a 64-bit kernel under an armhf userland for years.
+    assert parsers.parse_arch("aarch64\n", "32\n") == ("armv7l", "aarch64")
+    assert parsers.parse_arch("aarch64\n", "") == ("aarch64", "aarch64")
+
+
+@pytest.mark.parametrize(
+    "cpu_list, expected",
+    [("0-3", 4), ("0", 1), ("0-3,6,8-9", 7), ("3,17", 2), ("", None), ("garbage", None)],
+)
+def test_count_cpu_list(cpu_list, expected):
+    assert parsers.count_cpu_list(cpu_list) == expected
+
+
+def test_online_cpus_fall_back_to_getconf():
+    assert parsers.parse_cpus_online("", "6") == 6
+    with pytest.raises(ProbeParseError):
+        parsers.parse_cpus_online("", "")
+
+
+@pytest.mark.parametrize(
+    "lines, quota, memory",
+    [
+        ("/sys/fs/cgroup/cpu.max: max 100000\n/sys/fs/cgroup/memory.max: max", None, None),
+        ("/sys/fs/cgroup/cpu.max: 50000 100000", 0.5, None),
+        ("/sys/fs/cgroup/cpu.max: 250000 100000", 2.5, None),
+        ("/c/cpu.cfs_quota_us: -1\n/c/cpu.cfs_period_us: 100000", None, None),
+        ("/c/cpu.cfs_quota_us: 25000\n/c/cpu.cfs_period_us: 50000", 0.5, None),
+        # A quota with no period beside it says nothing.
+        ("/c/cpu.cfs_quota_us: 25000", None, None),
+        ("/m/memory.limit_in_bytes: 9223372036854771712", None, None),
+        ("/m/memory.limit_in_bytes: 9223372036854775807", None, None),
+        # 32-bit kernel's "no limit": (2**31 - 1) pages of 4 KiB.
+        ("/m/memory.limit_in_bytes: 8796093018112", None, None),
+        ("/m/memory.limit_in_bytes: 1073741824", None, 1073741824),
+        # The tightest level wins, whichever it is.
+        ("/a/b/memory.max: max\n/a/memory.max: 536870912\n/memory.max: 1073741824", None, 536870912),
+        ("/a/b/cpu.max: 200000 100000\n/a/cpu.max: 150000 100000", 1.5, None),
+        ("", None, None),
+    ],
+)
+def test_cgroup_limits(lines, quota, memory):
+    assert parsers.parse_cgroup_limits(lines) == parsers.CgroupLimits(quota, memory)
+
+
+def test_os_release_unquotes_values():
+    fields = parsers.parse_os_release('# comment\nNAME="Debian \\"GNU\\"/Linux"\nID=debian\nVERSION_ID=\'12\'\n')
+    assert fields == {"NAME": 'Debian "GNU"/Linux', "ID": "debian", "VERSION_ID": "12"}
+
+
+def test_systemd_pid1_falls_back_to_run_systemd_system_when_proc_1_is_hidden():
+    assert parsers.parse_systemd_pid1("", "present") is True
+    assert parsers.parse_systemd_pid1("init", "present") is False
+    assert parsers.parse_systemd_pid1("systemd", "") is True
+
+
+def test_node_versions():
+    assert parsers.parse_node_versions("18.19.0 1.44.2\n") == ("18.19.0", "1.44.2")
+    assert parsers.parse_node_versions("") == (None, None)
+    assert parsers.parse_node_versions("sh: node: not found") == (None, None)
+
+
+def test_pid1_cgroup_engines():
+    assert parsers.parse_pid1_cgroup("0::/lxc.payload.web/init.scope") == "lxc"
+    assert parsers.parse_pid1_cgroup("1:name=systemd:/kubepods/besteffort/pod1/abc") == "kubernetes"
+    assert parsers.parse_pid1_cgroup("0::/init.scope") is None
+
+
+def test_device_tree_model_strips_nul():
+    assert parsers.parse_device_tree_model("Raspberry Pi 4 Model B Rev 1.4\x00") == "Raspberry Pi 4 Model B Rev 1.4"
+
+
+# --- kind ---------------------------------------------------------------------
+
+NO_CONTAINER = Detected(None, "systemd-detect-virt --container: none")
+NO_VM = Detected(None, "systemd-detect-virt --vm: none")
+
+
+def test_a_pi_model_wins_over_a_container():
+    kind = classify("Raspberry Pi 5 Model B Rev 1.0", "device-tree", Detected("docker", "/.dockerenv exists"), NO_VM)
+    assert kind == ("pi", "device-tree model 'Raspberry Pi 5 Model B Rev 1.0'")
+
+
+def test_a_container_wins_over_a_vm():
+    kind = classify(None, "cpuinfo", Detected("docker", "/.dockerenv exists"), Detected("kvm", "systemd-detect-virt --vm: kvm"))
+    assert kind == ("container", "/.dockerenv exists")
+
+
+def test_pi_model_from_cpuinfo_when_there_is_no_device_tree():
+    raw = read_fixture("pi3-armv7l.txt").replace(
+        "==> device_tree_model <==\nRaspberry Pi 3 Model B Plus Rev 1.3\n", "==> device_tree_model <==\n"
+    )
+    facts = parse_probe(raw)
+    assert (facts.kind, facts.kind_evidence) == ("pi", "cpuinfo model 'Raspberry Pi 3 Model B Plus Rev 1.3'")
+
+
+def test_systemd_detect_virt_is_trusted_over_pid1_cgroup():
+    # The lab's vm persona: no /.dockerenv, PID 1's cgroup v1 paths still say docker.
+    facts = parse_probe(read_fixture("lab-vm-persona-cgroup-v1.txt"))
+    assert (facts.kind, facts.virt_container) == ("vm", None)
+
+
+def test_pid1_cgroup_is_used_without_systemd_detect_virt():
+    raw = read_fixture("docker-cgroup-v1-quota.txt").replace("==> container_markers <==\n/.dockerenv\n", "==> container_markers <==\n")
+    facts = parse_probe(raw)
+    assert (facts.kind, facts.kind_evidence) == ("container", "/proc/1/cgroup mentions docker")
+
+
+def test_hypervisor_flag_is_the_last_vm_fallback():
+    raw = read_fixture("alpine-vmware-no-detect-virt.txt")
+    raw = raw.replace("/sys/class/dmi/id/sys_vendor: VMware, Inc.\n/sys/class/dmi/id/product_name: VMware Virtual Platform\n", "")
+    facts = parse_probe(raw)
+    assert (facts.kind, facts.virt_vm, facts.kind_evidence) == ("vm", "unknown", "cpuinfo flags: hypervisor")
+
+
+def test_fleet_kind_overrides_detection_and_says_so():
+    facts = apply_kind_override(parse_probe(read_fixture("kvm-vm.txt")), "server")
+    assert (facts.kind, facts.kind_evidence) == ("server", "set by fleet_kind in the inventory (detected: vm)")
+    assert apply_kind_override(facts, None) is facts
+    with pytest.raises(ValueError, match="fleet_kind must be one of"):
+        apply_kind_override(facts, "mainframe")
+
+
+# --- bad output -----------------------------------------------------------------
+
+
+def test_output_that_is_not_the_probe_is_refused():
+    with pytest.raises(ProbeParseError, match="not from the fleetctl probe"):
+        parse_probe("Permission denied\n")
+
+
+def test_truncated_output_is_refused():
+    raw = read_fixture("kvm-vm.txt")
+    with pytest.raises(ProbeParseError, match="truncated"):
+        parse_probe(raw[: raw.index("==> os_release <==")])
+
+
+def test_noise_before_the_first_section_is_ignored():
+    raw = "Welcome to the jungle\n" + read_fixture("kvm-vm.txt")
+    assert parse_probe(raw) == parse_probe(read_fixture("kvm-vm.txt"))
+
+
+def test_missing_memtotal_is_a_parse_error():
+    raw = read_fixture("kvm-vm.txt").replace("MemTotal:        8131952 kB\n", "")
+    with pytest.raises(ProbeParseError, match="MemTotal"):
+        parse_probe(raw)
+
+
+# --- probe.sh for real ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("shell", [["dash", "-s"], ["busybox", "sh", "-s"], ["bash", "--posix", "-s"]])
+def test_probe_script_runs_locally_and_parses(shell):
+    assert shutil.which(shell[0]), f"{shell[0]} is needed for this test"
+    done = subprocess.run(shell, input=probe_script(), capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    facts = parse_probe(done.stdout)
+    assert isinstance(facts, Facts)
+    assert facts.hostname == Path("/proc/sys/kernel/hostname").read_text().strip()
+    assert facts.cpus_online == os.cpu_count()
+    assert facts.cpus_affinity == len(os.sched_getaffinity(0))
+    assert facts.arch == os.uname().machine.replace("amd64", "x86_64")
+    assert facts.memory_total_mb > 0
+
+
+def test_probe_script_survives_missing_files(tmp_path):
+    # Without /proc and /sys (a chroot, a locked-down host) every section still
+    # prints; only the facts a plan cannot do without are missing.
+    script = probe_script().replace("/proc/", str(tmp_path) + "/proc/").replace("/sys/", str(tmp_path) + "/sys/")
+    done = subprocess.run(["dash", "-s"], input=script, capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0
+    headers = [line for line in done.stdout.splitlines() if line.startswith("==> ")]
+    expected = [line for line in probe_script().splitlines() if line.startswith("section ")]
+    assert [h.split()[1] for h in headers] == [e.split()[1] for e in expected]
+    with pytest.raises(ProbeParseError, match="probe output has no"):
+        parse_probe(done.stdout)
+
+
+def _cgroup_walk(tmp_path: Path, mount_root: str, cgroup_path: str, *files: str) -> list[str]:
+    """Run probe.sh's own cgroup_walk function against a fake cgroup tree."""
+    functions = probe_script().split("# ---- main")[0]
+    mount = tmp_path / "cgroup"
+    command = functions + f'cgroup_walk "{mount}" "{mount_root}" "{cgroup_path}" ' + " ".join(files)
+    done = subprocess.run(["dash", "-c", command], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    return [line.replace(str(mount), "MNT") for line in done.stdout.splitlines()]
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text + "\n")
+
+
+def test_cgroup_walk_reads_every_level_up_to_the_mount(tmp_path):
+    _write(tmp_path / "cgroup/system.slice/app.service/memory.max", "max")
+    _write(tmp_path / "cgroup/system.slice/memory.max", "536870912")
+    _write(tmp_path / "cgroup/system.slice/cpu.max", "50000 100000")
+    lines = _cgroup_walk(tmp_path, "/", "/system.slice/app.service", "cpu.max", "memory.max")
+    assert lines == [
+        "MNT/system.slice/app.service/memory.max: max",
+        "MNT/system.slice/cpu.max: 50000 100000",
+        "MNT/system.slice/memory.max: 536870912",
+    ]
+
+
+def test_cgroup_walk_strips_the_mount_root(tmp_path):
+    # Docker on cgroup v1 without a cgroup namespace: the mount's root is the
+    # container's own cgroup, which /proc/self/cgroup names in full.
+    _write(tmp_path / "cgroup/cpu.cfs_quota_us", "150000")
+    _write(tmp_path / "cgroup/cpu.cfs_period_us", "100000")
+    lines = _cgroup_walk(tmp_path, "/docker/abc", "/docker/abc", "cpu.cfs_quota_us", "cpu.cfs_period_us")
+    assert lines == ["MNT/cpu.cfs_quota_us: 150000", "MNT/cpu.cfs_period_us: 100000"]
+
+
+def test_cgroup_walk_falls_back_to_the_mount_when_our_path_is_not_visible(tmp_path):
+    _write(tmp_path / "cgroup/memory.max", "268435456")
+    lines = _cgroup_walk(tmp_path, "/", "/docker/abc/elsewhere", "memory.max")
+    assert lines == ["MNT/memory.max: 268435456"]
