@@ -1,0 +1,119 @@
+"""Render the files a host needs from the app and the decision: pure text in, text out.
+
+The systemd unit comes from templates/fleet-app.service.j2 (one template for
+both modes); the environment file is rendered here because its quoting rules
+are systemd's, not a template's concern.
+"""
+
+import re
+
+import jinja2
+
+from fleetctl.inventory.app import AppSpec
+from fleetctl.policy.decide import Decision
+from fleetctl.resources import templates_dir
+
+UNIT_TEMPLATE = "fleet-app.service.j2"
+NODE_PATH = "/usr/bin/node"
+RUNTIME_PATH = "/opt/fleet/runtime/node-cluster-runtime.js"
+# How systemd asks the cluster runtime for a zero-downtime rolling reload.
+# The arguments after the runtime file, in one place so they can change with it.
+RELOAD_ARGUMENTS = ("--reload",)
+
+START_LIMIT_INTERVAL_SEC = 60
+START_LIMIT_BURST = 5
+RESTART_SEC = 2
+# Longer than the runtime's default worker drain (FLEET_STOP_TIMEOUT_MS, 10 s).
+TIMEOUT_STOP_SEC = 30
+
+# Characters systemd takes literally in an unquoted word.
+_PLAIN_WORD = re.compile(r"[A-Za-z0-9_./@+=:,-]+")
+
+
+def render_unit(app: AppSpec, decision: Decision, runtime_path: str = RUNTIME_PATH, node_path: str = NODE_PATH) -> str:
+    """The systemd unit (fleet-<app>.service) running ``app`` as ``decision`` says."""
+    if decision.mode == "cluster":
+        exec_start = [node_path, runtime_path, app.entry_path]
+    else:
+        exec_start = [node_path, app.entry_path]
+    context = {
+        "app": app,
+        "decision": decision,
+        "mode_summary": _mode_summary(decision),
+        "base_environment": [("PORT", str(app.port)), ("NODE_ENV", "production")],
+        "cluster_environment": [
+            ("FLEET_WORKERS", str(decision.workers)),
+            ("NODE_CLUSTER_SCHED_POLICY", str(decision.scheduling)),
+        ],
+        "exec_start": exec_start,
+        "exec_reload": [node_path, runtime_path, *RELOAD_ARGUMENTS],
+        "writable_paths": [app.shared, *app.writable_paths],
+        "start_limit_interval_sec": START_LIMIT_INTERVAL_SEC,
+        "start_limit_burst": START_LIMIT_BURST,
+        "restart_sec": RESTART_SEC,
+        "timeout_stop_sec": TIMEOUT_STOP_SEC,
+    }
+    return _template_environment().get_template(UNIT_TEMPLATE).render(context)
+
+
+def render_env_file(app: AppSpec) -> str:
+    """/etc/fleet/<app>.env: the app's fleet_app_env, one NAME="value" a line.
+
+    Double quotes keep spaces, '#' and newlines literal; inside them systemd
+    treats backslash, double quote, backtick and dollar as escapable.
+    """
+    lines = ["# Managed by fleetctl from fleet_app_env; edits are overwritten by the next deploy."]
+    for name, value in app.env:
+        lines.append(f'{name}="{_escape_env_value(value)}"')
+    return "\n".join(lines) + "\n"
+
+
+def _template_environment() -> jinja2.Environment:
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir())),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,  # systemd units, not HTML
+    )
+    environment.filters["command_line"] = command_line
+    environment.filters["environment_assignments"] = environment_assignments
+    environment.filters["one_line"] = _one_line
+    return environment
+
+
+def quote_word(word: str) -> str:
+    """One word of an Exec*= or path-list line, quoted when systemd needs it."""
+    escaped = word.replace("%", "%%").replace("$", "$$")  # specifiers and variable expansion
+    if _PLAIN_WORD.fullmatch(word):
+        return escaped
+    escaped = escaped.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
+
+
+def command_line(words) -> str:
+    return " ".join(quote_word(word) for word in words)
+
+
+def environment_assignments(pairs) -> str:
+    """Environment= value: each NAME=value double-quoted (systemd expands % specifiers, so %%)."""
+    quoted = []
+    for name, value in pairs:
+        assignment = f"{name}={value}".replace("\\", "\\\\").replace('"', '\\"').replace("%", "%%")
+        quoted.append(f'"{assignment}"')
+    return " ".join(quoted)
+
+
+def _escape_env_value(value: str) -> str:
+    return re.sub(r'([\\"`$])', r"\\\1", value)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def _mode_summary(decision: Decision) -> str:
+    if decision.mode == "single":
+        return "single process"
+    return f"cluster, {decision.workers} workers, scheduling {decision.scheduling}"
