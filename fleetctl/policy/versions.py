@@ -15,7 +15,8 @@ def parse_version(text: str) -> tuple[int, ...]:
 
 def parse_range(spec: str) -> list[tuple[str, tuple[int, ...]]]:
     """'>=18 <22' or '>=18, <22' -> [('>=', (18,)), ('<', (22,))]; ValueError if malformed."""
-    parts = [part for part in re.split(r"[\s,]+", spec.strip()) if part]
+    joined = re.sub(r"(>=|<=|==|>|<|=)\s+", r"\1", spec.strip())  # ">= 18" is ">=18"
+    parts = [part for part in re.split(r"[\s,]+", joined) if part]
     if not parts:
         raise ValueError("empty version range")
     comparators = []
