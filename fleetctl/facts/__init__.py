@@ -4,10 +4,22 @@ The command (probe.sh) and its parsers are separate so that every parser is
 tested on recorded outputs without SSH.
 """
 
+from fleetctl.facts.gather import ProbeResult, gather, probe_host, probe_hosts
 from fleetctl.facts.kind import apply_kind_override
 from fleetctl.facts.model import KINDS, Facts
 from fleetctl.facts.parse import parse_probe
 from fleetctl.facts.script import probe_script
 from fleetctl.facts.sections import ProbeParseError
 
-__all__ = ["KINDS", "Facts", "ProbeParseError", "apply_kind_override", "parse_probe", "probe_script"]
+__all__ = [
+    "KINDS",
+    "Facts",
+    "ProbeParseError",
+    "ProbeResult",
+    "apply_kind_override",
+    "gather",
+    "parse_probe",
+    "probe_host",
+    "probe_hosts",
+    "probe_script",
+]

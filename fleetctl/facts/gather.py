@@ -1,0 +1,75 @@
+"""Probe hosts: run probe.sh in one exec per host and parse it, many hosts at once."""
+
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from fleetctl.facts.model import Facts
+from fleetctl.facts.parse import parse_probe
+from fleetctl.facts.script import probe_script
+from fleetctl.facts.sections import ProbeParseError
+from fleetctl.transport import ConnectionSpecLike, Transport, TransportError, connect
+
+PROBE_TIMEOUT = 60.0
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    """One host's row: facts, or a one-line error naming the host."""
+
+    name: str
+    facts: Facts | None
+    error: str | None
+    raw: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.facts is not None
+
+
+def gather(transport: Transport, timeout: float = PROBE_TIMEOUT) -> tuple[str, Facts]:
+    """Run probe.sh on the host in a single exec; (raw output, facts)."""
+    result = transport.run(script=probe_script(), timeout=timeout)
+    try:
+        return result.stdout, parse_probe(result.stdout)
+    except ProbeParseError as error:
+        detail = (result.stderr.strip().splitlines() or [""])[-1]
+        cause = f"{error}" + (f" (exit code {result.exit_code}: {detail})" if not result.ok else "")
+        raise ProbeParseError(f"{transport.name}: {cause}") from None
+
+
+def probe_host(
+    spec: ConnectionSpecLike,
+    trust_on_first_use: bool = False,
+    ssh_config_file: str | None = None,
+) -> ProbeResult:
+    """Connect, probe and close; every failure becomes the row's error."""
+    try:
+        with connect(spec, trust_on_first_use=trust_on_first_use, ssh_config_file=ssh_config_file) as transport:
+            raw, facts = gather(transport)
+        return ProbeResult(spec.name, facts, None, raw)
+    except (TransportError, ProbeParseError) as error:
+        return ProbeResult(spec.name, None, str(error))
+    except Exception as error:  # a row must never take the whole run down
+        return ProbeResult(spec.name, None, f"{spec.name}: unexpected {type(error).__name__}: {error}")
+
+
+def probe_hosts(
+    specs: Sequence[ConnectionSpecLike],
+    forks: int = 10,
+    trust_on_first_use: bool = False,
+    ssh_config_file: str | None = None,
+    on_result: Callable[[ProbeResult], None] | None = None,
+) -> list[ProbeResult]:
+    """Probe every host, forks at a time; results in the order of specs."""
+    if not specs:
+        return []
+
+    def probe(spec: ConnectionSpecLike) -> ProbeResult:
+        result = probe_host(spec, trust_on_first_use, ssh_config_file)
+        if on_result is not None:
+            on_result(result)
+        return result
+
+    with ThreadPoolExecutor(max_workers=max(1, min(forks, len(specs)))) as pool:
+        return list(pool.map(probe, specs))

@@ -1,0 +1,95 @@
+"""The one interface through which fleetctl touches a host.
+
+run() and put() are built here on a single primitive, _execute(command line,
+stdin bytes, timeout), so every implementation quotes, wraps in sudo and
+uploads files the same way: what runs over SSH is byte for byte what runs
+through the local connection.
+"""
+
+import shlex
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_TIMEOUT = 60.0
+
+# Writes stdin to a temporary file beside the destination, sets its mode and
+# renames it into place, so readers never see a half-written file. The
+# arguments arrive as positional parameters, never spliced into the script.
+PUT_SCRIPT = (
+    'set -e; dest=$1; mode=$2; tmp=$(mktemp "$dest.fleetctl.XXXXXX"); '
+    "trap 'rm -f \"$tmp\"' EXIT; "
+    'cat > "$tmp"; chmod "$mode" "$tmp"; mv -f "$tmp" "$dest"'
+)
+
+
+@dataclass(frozen=True)
+class Result:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_code == 0
+
+
+class TransportError(Exception):
+    """A host could not be reached or used; str() is one line naming the host."""
+
+
+def quote_command(argv: list[str]) -> str:
+    """One shell command line in which every argument is quoted."""
+    if not argv:
+        raise ValueError("empty command")
+    return " ".join(shlex.quote(str(arg)) for arg in argv)
+
+
+class Transport(ABC):
+    """Runs commands and writes files on one host."""
+
+    def __init__(self, name: str, become: bool) -> None:
+        self.name = name
+        self.become = become
+
+    @abstractmethod
+    def _execute(self, command: str, stdin: bytes | None, timeout: float) -> Result:
+        """Run one shell command line with stdin; raise TransportError on failure to run it."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release the connection; safe to call twice."""
+
+    def __enter__(self) -> "Transport":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _command_line(self, argv: list[str]) -> str:
+        if self.become:
+            argv = ["sudo", "-n", "--", *argv]
+        return quote_command(argv)
+
+    def run(self, argv: list[str] | None = None, script: str | None = None, timeout: float = DEFAULT_TIMEOUT) -> Result:
+        """Run argv, or a sh script sent on stdin to `sh -s` (argv then become its $1, $2...).
+
+        A non-zero exit is a Result, not an error: the caller decides.
+        """
+        if script is None:
+            if not argv:
+                raise ValueError("run() needs argv or script")
+            return self._execute(self._command_line(list(argv)), None, timeout)
+        command = ["sh", "-s"]
+        if argv:
+            command += ["--", *argv]
+        return self._execute(self._command_line(command), script.encode(), timeout)
+
+    def put(self, source: str | Path | bytes, remote_path: str, mode: int = 0o644, timeout: float = DEFAULT_TIMEOUT) -> None:
+        """Write bytes, or a local file's bytes, to remote_path atomically with mode."""
+        data = source if isinstance(source, bytes) else Path(source).read_bytes()
+        argv = ["sh", "-c", PUT_SCRIPT, "fleetctl-put", remote_path, format(mode, "o")]
+        result = self._execute(self._command_line(argv), data, timeout)
+        if not result.ok:
+            cause = (result.stderr.strip().splitlines() or [f"exit code {result.exit_code}"])[-1]
+            raise TransportError(f"{self.name}: cannot write {remote_path}: {cause}")

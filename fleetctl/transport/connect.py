@@ -1,0 +1,45 @@
+"""Build the transport a connection spec asks for."""
+
+from typing import Protocol
+
+from fleetctl.transport.base import Transport
+from fleetctl.transport.local import LocalTransport
+from fleetctl.transport.ssh import SSHTransport
+
+
+class ConnectionSpecLike(Protocol):
+    """What connect() reads; fleetctl.inventory.ConnectionSpec has these fields."""
+
+    name: str
+    address: str
+    port: int | None
+    user: str | None
+    key_file: str | None
+    connection: str  # "ssh" or "local"
+    become: bool
+    known_hosts_file: str | None
+
+
+def connect(spec: ConnectionSpecLike, trust_on_first_use: bool = False, ssh_config_file: str | None = None) -> Transport:
+    """An open transport to the host; raises TransportError with a one-line cause.
+
+    ssh_config_file replaces ~/.ssh/config and /etc/ssh/ssh_config (tests, CI).
+    """
+    if spec.connection == "local":
+        return LocalTransport(spec.name, become=spec.become)
+    if spec.connection != "ssh":
+        raise ValueError(f"{spec.name}: unknown connection {spec.connection!r} (expected ssh or local)")
+    transport = SSHTransport(
+        spec.name,
+        spec.address,
+        port=spec.port,
+        user=spec.user,
+        key_file=spec.key_file,
+        become=spec.become,
+        known_hosts_file=spec.known_hosts_file,
+        trust_on_first_use=trust_on_first_use,
+        ssh_common_args=getattr(spec, "ssh_common_args", None),
+        ssh_config_file=ssh_config_file,
+    )
+    transport.open()
+    return transport

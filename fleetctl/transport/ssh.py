@@ -1,0 +1,176 @@
+"""Run on a host over SSH: fabric's Connection, paramiko's channel, verified host keys."""
+
+import errno
+import select
+import socket
+import time
+from pathlib import Path
+
+from fabric import Config, Connection
+from paramiko import (
+    AuthenticationException,
+    BadHostKeyException,
+    Channel,
+    PasswordRequiredException,
+    SSHException,
+)
+from paramiko.ssh_exception import NoValidConnectionsError
+
+from fleetctl.transport.base import Result, Transport, TransportError
+from fleetctl.transport.hostkeys import (
+    DEFAULT_KNOWN_HOSTS,
+    UnknownHostKey,
+    known_hosts_lines,
+    known_hosts_name,
+    verify_host_keys,
+)
+from fleetctl.transport.ssh_config import SSHArgsError, load_ssh_config
+
+DEFAULT_CONNECT_TIMEOUT = 10.0
+READ_SIZE = 65536
+
+
+class SSHTransport(Transport):
+    def __init__(
+        self,
+        name: str,
+        address: str,
+        port: int | None = None,
+        user: str | None = None,
+        key_file: str | None = None,
+        become: bool = False,
+        known_hosts_file: str | None = None,
+        trust_on_first_use: bool = False,
+        ssh_common_args: str | None = None,
+        ssh_config_file: str | None = None,
+        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+    ) -> None:
+        super().__init__(name, become)
+        try:
+            ssh_config = load_ssh_config(address, ssh_common_args, ssh_config_file)
+        except SSHArgsError as error:
+            raise TransportError(f"{name}: {error}") from None
+        connect_kwargs: dict[str, object] = {}
+        if key_file:
+            # Only the named key, like IdentitiesOnly: no surprise agent keys
+            # eating the server's MaxAuthTries.
+            connect_kwargs = {"key_filename": [str(Path(key_file).expanduser())], "allow_agent": False, "look_for_keys": False}
+        self._connection = Connection(
+            address,
+            user=user,
+            port=port,
+            config=Config(ssh_config=ssh_config),
+            connect_timeout=connect_timeout,
+            connect_kwargs=connect_kwargs,
+        )
+        configured_known_hosts = self._connection.ssh_config.get("userknownhostsfile", "").split()
+        self.known_hosts = Path(known_hosts_file or (configured_known_hosts or [DEFAULT_KNOWN_HOSTS])[0]).expanduser()
+        # Every hop of a ProxyJump chain is a Connection with its own client,
+        # created with fabric's AutoAddPolicy: verify them all.
+        hop = self._connection
+        while isinstance(hop, Connection):
+            verify_host_keys(hop.client, self.known_hosts, trust_on_first_use)
+            hop = hop.gateway
+
+    @property
+    def user(self) -> str:
+        return self._connection.user
+
+    @property
+    def endpoint(self) -> str:
+        return f"{self._connection.host}:{self._connection.port}"
+
+    def _hop_ports(self) -> dict[str, int]:
+        """The port of each host on the way, this host's last."""
+        ports: dict[str, int] = {}
+        hop = self._connection
+        while isinstance(hop, Connection):
+            ports.setdefault(hop.host, hop.port)
+            hop = hop.gateway
+        return ports
+
+    def open(self) -> None:
+        """Connect and authenticate; raise TransportError with a one-line cause."""
+        try:
+            self._connection.open()
+        except Exception as error:  # every failure becomes one line naming the host
+            self._connection.close()
+            raise self._describe(error) from None
+
+    def _describe(self, error: Exception) -> TransportError:
+        name, host, port = self.name, self._connection.host, self._connection.port
+        if isinstance(error, BadHostKeyException):
+            # paramiko names the host without its port; known_hosts does not.
+            key_name = known_hosts_name(error.hostname, self._hop_ports().get(error.hostname, 22))
+            lines = known_hosts_lines(self.known_hosts, key_name)
+            where = f"line {lines[0]}" if lines else "entry"
+            return TransportError(f"{name}: host key mismatch for {key_name} (known_hosts {self.known_hosts} {where})")
+        if isinstance(error, UnknownHostKey):
+            return TransportError(
+                f"{name}: unknown host key for {error.host_key_name} "
+                f"(not in {self.known_hosts}; pass --trust-on-first-use to accept it)"
+            )
+        if isinstance(error, PasswordRequiredException):
+            return TransportError(f"{name}: authentication failed for user {self.user} (the key file needs a passphrase)")
+        if isinstance(error, AuthenticationException):
+            return TransportError(f"{name}: authentication failed for user {self.user}")
+        if isinstance(error, NoValidConnectionsError):
+            codes = {getattr(cause, "errno", None) for cause in error.errors.values()}
+            if codes == {errno.ECONNREFUSED}:
+                return TransportError(f"{name}: connection refused at {host}:{port}")
+            return TransportError(f"{name}: cannot connect to {host}:{port}")
+        if isinstance(error, (socket.timeout, TimeoutError)):
+            return TransportError(f"{name}: timed out connecting to {host}:{port}")
+        if isinstance(error, socket.gaierror):
+            return TransportError(f"{name}: cannot resolve {host}")
+        if isinstance(error, ConnectionRefusedError):
+            return TransportError(f"{name}: connection refused at {host}:{port}")
+        if isinstance(error, (SSHException, OSError)):
+            first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
+            return TransportError(f"{name}: ssh error: {first_line}")
+        return TransportError(f"{name}: {type(error).__name__}: {error}")
+
+    def _execute(self, command: str, stdin: bytes | None, timeout: float) -> Result:
+        if not self._connection.is_connected:
+            self.open()
+        deadline = time.monotonic() + timeout
+        try:
+            channel = self._connection.transport.open_session(timeout=timeout)
+        except SSHException as error:
+            raise self._describe(error) from None
+        try:
+            channel.exec_command(command)
+            if stdin:
+                channel.sendall(stdin)
+            channel.shutdown_write()
+            stdout, stderr = self._read_until_eof(channel, deadline, timeout)
+            if not channel.status_event.wait(max(0.0, deadline - time.monotonic())):
+                raise TransportError(f"{self.name}: timed out after {timeout:g}s")
+            return Result(
+                exit_code=channel.recv_exit_status(),
+                stdout=stdout.decode(errors="replace"),
+                stderr=stderr.decode(errors="replace"),
+            )
+        except (SSHException, OSError) as error:
+            raise self._describe(error) from None
+        finally:
+            channel.close()
+
+    def _read_until_eof(self, channel: Channel, deadline: float, timeout: float) -> tuple[bytes, bytes]:
+        # Read both streams as they come: a command filling its stderr while we
+        # wait on stdout would otherwise stall on the SSH window.
+        stdout, stderr = bytearray(), bytearray()
+        while True:
+            while channel.recv_ready():
+                stdout += channel.recv(READ_SIZE)
+            while channel.recv_stderr_ready():
+                stderr += channel.recv_stderr(READ_SIZE)
+            if channel.eof_received and not channel.recv_ready() and not channel.recv_stderr_ready():
+                return bytes(stdout), bytes(stderr)
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TransportError(f"{self.name}: timed out after {timeout:g}s")
+            select.select([channel], [], [], min(remaining, 1.0))
+
+    def close(self) -> None:
+        self._connection.close()
