@@ -23,7 +23,8 @@ import pytest
 from fleetctl.runtime import RUNTIME_FILE
 
 APPS_DIR = Path(__file__).resolve().parent / "apps"
-NODE = shutil.which("node") or "/usr/bin/node"
+# FLEET_TEST_NODE runs the suite under another node, e.g. Debian's Node 18.
+NODE = os.environ.get("FLEET_TEST_NODE") or shutil.which("node") or "/usr/bin/node"
 
 
 def free_port() -> int:
