@@ -1,0 +1,183 @@
+"""The systemd unit and environment file rendered from an app and a decision."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from fleetctl.inventory import AppSpec, app_spec, load_inventory
+from fleetctl.policy import Decision, decide, load_table
+from fleetctl.render import NODE_PATH, RUNTIME_PATH, quote_word, render_env_file, render_unit
+
+SHOP = AppSpec(name="shop", user="shop", entry="server.js", port=3000, writable_paths=("/var/lib/shop",))
+CLUSTER = Decision(mode="cluster", workers=4, scheduling="rr", reason="row vm-or-server: test", row="vm-or-server",
+                   memory_max_mb=1088)
+SINGLE = Decision(mode="single", workers=1, scheduling=None, reason="row pi: test", row="pi", memory_max_mb=700)
+
+HARDENING = {
+    "NoNewPrivileges": "yes",
+    "ProtectSystem": "strict",
+    "ProtectHome": "yes",
+    "PrivateTmp": "yes",
+    "PrivateDevices": "yes",
+    "ProtectKernelTunables": "yes",
+    "ProtectKernelModules": "yes",
+    "ProtectControlGroups": "yes",
+    "RestrictSUIDSGID": "yes",
+    "LockPersonality": "yes",
+}
+
+
+def sections(unit: str) -> dict[str, list[tuple[str, str]]]:
+    """[Section] -> [(key, value), ...] in order; comments skipped."""
+    parsed: dict[str, list[tuple[str, str]]] = {}
+    current = None
+    for line in unit.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        if line.startswith("["):
+            current = line.strip("[]")
+            parsed[current] = []
+            continue
+        key, _, value = line.partition("=")
+        parsed[current].append((key, value))
+    return parsed
+
+
+def values(unit: str, section: str, key: str) -> list[str]:
+    return [value for name, value in sections(unit)[section] if name == key]
+
+
+def one(unit: str, section: str, key: str) -> str:
+    found = values(unit, section, key)
+    assert len(found) == 1, f"{key}= appears {len(found)} times in [{section}]"
+    return found[0]
+
+
+@pytest.fixture(params=["single", "cluster"])
+def unit(request):
+    return render_unit(SHOP, SINGLE if request.param == "single" else CLUSTER)
+
+
+def test_cluster_unit_runs_the_runtime_with_workers_and_policy():
+    unit = render_unit(SHOP, CLUSTER)
+    assert one(unit, "Service", "ExecStart") == (
+        "/usr/bin/node /opt/fleet/runtime/node-cluster-runtime.js /opt/shop/current/server.js"
+    )
+    assert values(unit, "Service", "Environment") == [
+        '"PORT=3000" "NODE_ENV=production"',
+        '"FLEET_WORKERS=4" "NODE_CLUSTER_SCHED_POLICY=rr"',
+    ]
+    assert one(unit, "Service", "ExecReload") == "/usr/bin/node /opt/fleet/runtime/node-cluster-runtime.js --reload"
+    assert one(unit, "Service", "KillMode") == "mixed"
+    assert one(unit, "Service", "RuntimeDirectory") == "shop"
+    assert one(unit, "Service", "MemoryMax") == "1088M"
+    assert one(unit, "Unit", "Description") == "fleetctl app shop (cluster, 4 workers, scheduling rr)"
+
+
+def test_cluster_unit_carries_scheduling_none():
+    none = Decision(mode="cluster", workers=2, scheduling="none", reason="r", row="x", memory_max_mb=600)
+    assert '"NODE_CLUSTER_SCHED_POLICY=none"' in values(render_unit(SHOP, none), "Service", "Environment")[1]
+
+
+def test_single_unit_runs_node_on_the_entry_file():
+    unit = render_unit(SHOP, SINGLE)
+    assert one(unit, "Service", "ExecStart") == "/usr/bin/node /opt/shop/current/server.js"
+    assert values(unit, "Service", "Environment") == ['"PORT=3000" "NODE_ENV=production"']
+    assert "FLEET_WORKERS" not in unit
+    assert values(unit, "Service", "ExecReload") == []
+    assert values(unit, "Service", "KillMode") == []
+    assert one(unit, "Service", "MemoryMax") == "700M"
+
+
+def test_both_modes_run_unprivileged_from_current_release(unit):
+    assert one(unit, "Service", "User") == "shop"
+    assert one(unit, "Service", "Group") == "shop"
+    assert one(unit, "Service", "WorkingDirectory") == "/opt/shop/current"
+    assert one(unit, "Service", "EnvironmentFile") == "-/etc/fleet/shop.env"
+    assert one(unit, "Service", "Restart") == "on-failure"
+    assert int(one(unit, "Service", "RestartSec")) > 0
+    assert one(unit, "Service", "LimitNOFILE") == "65536"
+    # The start limit belongs in [Unit]; systemd ignores it in [Service].
+    assert int(one(unit, "Unit", "StartLimitIntervalSec")) > 0
+    assert int(one(unit, "Unit", "StartLimitBurst")) > 0
+    assert one(unit, "Install", "WantedBy") == "multi-user.target"
+
+
+def test_both_modes_are_hardened_as_node_tolerates(unit):
+    for key, expected in HARDENING.items():
+        assert one(unit, "Service", key) == expected
+    assert one(unit, "Service", "ReadWritePaths") == "/opt/shop/shared /var/lib/shop"
+    # V8's JIT needs writable+executable memory.
+    assert "MemoryDenyWriteExecute" not in unit
+
+
+def test_unit_ends_with_one_newline(unit):
+    assert unit.endswith("WantedBy=multi-user.target\n")
+    assert not unit.endswith("\n\n")
+
+
+def test_reason_is_one_comment_line():
+    decision = Decision(mode="single", workers=1, scheduling=None, reason="line one\nline two", row="r",
+                        memory_max_mb=512)
+    assert "# Decision: line one line two\n" in render_unit(SHOP, decision)
+
+
+def test_runtime_and_node_paths_can_be_moved():
+    unit = render_unit(SHOP, CLUSTER, runtime_path="/srv/fleet/runtime.js", node_path="/usr/local/bin/node")
+    assert one(unit, "Service", "ExecStart") == "/usr/local/bin/node /srv/fleet/runtime.js /opt/shop/current/server.js"
+    assert one(unit, "Service", "ExecReload") == "/usr/local/bin/node /srv/fleet/runtime.js --reload"
+
+
+def test_words_systemd_would_misread_are_quoted():
+    assert quote_word("/opt/shop/current/server.js") == "/opt/shop/current/server.js"
+    assert quote_word("/srv/my app/x.js") == '"/srv/my app/x.js"'
+    assert quote_word("50%") == '"50%%"'
+    assert quote_word('a"b') == '"a\\"b"'
+    assert quote_word("$HOME") == '"$$HOME"'
+
+
+def test_env_file_quotes_values_for_systemd():
+    app = AppSpec(name="shop", user="shop", env=(("DB_URL", 'postgres://u:p@db/x?a=1#frag'), ("TOKEN", 'a"b$c\\d')))
+    assert render_env_file(app) == (
+        "# Managed by fleetctl from fleet_app_env; edits are overwritten by the next deploy.\n"
+        'DB_URL="postgres://u:p@db/x?a=1#frag"\n'
+        'TOKEN="a\\"b\\$c\\\\d"\n'
+    )
+
+
+def test_secrets_stay_out_of_the_unit():
+    app = AppSpec(name="shop", user="shop", env=(("API_KEY", "s3cret"),))
+    assert "s3cret" not in render_unit(app, CLUSTER)
+
+
+def test_inventory_to_unit(tmp_path):
+    inventory_path = Path(__file__).parent / "fixtures" / "inventories" / "nested" / "fleet.yaml"
+    host = load_inventory(inventory_path).host("s3")
+    facts = SimpleNamespace(kind="server", arch="x86_64", cpus_effective=6.0, cpus_online=6,
+                            memory_effective_mb=8192, node_version="20.11.1")
+    decision = decide(facts, host.vars, load_table(host.vars["fleet_decision_table"]))
+    unit = render_unit(app_spec(host), decision)
+    # servers reserve 1 CPU (group_vars/servers.yaml): 6 - 1 = 5 workers of 128 MB.
+    assert values(unit, "Service", "Environment")[1] == '"FLEET_WORKERS=5" "NODE_CLUSTER_SCHED_POLICY=rr"'
+    assert one(unit, "Service", "MemoryMax") == f"{5 * 128 + 64}M"
+
+
+# systemd-analyze checks that ExecStart's program exists on this machine; use
+# a real executable so the check is about the unit, not about where node lives.
+VERIFY_NODE = NODE_PATH if os.access(NODE_PATH, os.X_OK) else sys.executable
+
+
+@pytest.mark.parametrize("decision", [SINGLE, CLUSTER], ids=["single", "cluster"])
+def test_systemd_analyze_verify_accepts_the_unit(tmp_path, decision):
+    unit_file = tmp_path / SHOP.unit_name
+    unit_file.write_text(render_unit(SHOP, decision, runtime_path=RUNTIME_PATH, node_path=VERIFY_NODE))
+    result = subprocess.run(
+        ["systemd-analyze", "verify", str(unit_file)], capture_output=True, text=True, timeout=60
+    )
+    complaints = [line for line in result.stderr.splitlines() if SHOP.unit_name in line]
+    assert result.returncode == 0, result.stderr
+    assert complaints == []
