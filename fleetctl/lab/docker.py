@@ -15,7 +15,8 @@ class DockerError(LabError):
 class Docker:
     binary: str = "docker"
 
-    def run(self, args: list[str], stdin: IO[bytes] | None = None, timeout: float = 600) -> str:
+    def run(self, args: list[str], stdin: IO[bytes] | None = None, timeout: float = 600, check: bool = True) -> str:
+        """stdout of `docker ARGS`; with check, a non-zero exit raises DockerError."""
         try:
             done = subprocess.run(
                 [self.binary, *args], stdin=stdin, capture_output=True, timeout=timeout
@@ -24,7 +25,7 @@ class Docker:
             raise DockerError(f"{self.binary} not found") from None
         except subprocess.TimeoutExpired:
             raise DockerError(f"docker {args[0]} timed out after {timeout:.0f} s") from None
-        if done.returncode != 0:
+        if check and done.returncode != 0:
             last_line = (done.stderr.decode(errors="replace").strip().splitlines() or ["(no output)"])[-1]
             raise DockerError(f"docker {' '.join(args[:2])}: {last_line}")
         return done.stdout.decode(errors="replace")

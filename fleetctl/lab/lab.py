@@ -9,6 +9,7 @@ an Ansible-style inventory that every fleetctl command (and Ansible) can use.
 import ipaddress
 import os
 import socket
+import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -163,19 +164,23 @@ class Lab:
     def _apply_device_tree(self, host: LabHost) -> None:
         """Give a pi host the device-tree model a Raspberry Pi's firmware provides.
 
-        Docker cannot bind files into /sys, but a tmpfs mounted over /sys/firmware
-        inside the running container can hold the model file.
+        Docker cannot bind files into /sys and the container may not mount, so the
+        lab, from outside, mounts a tmpfs over the container's /sys/firmware in its
+        mount namespace and writes the model there, NUL-terminated as on a Pi.
         """
         model = host.persona.device_tree_model
         if not model:
             return
+        pid = self.docker.run(["container", "inspect", "--format", "{{.State.Pid}}", host.name]).strip()
         script = (
             'f=/sys/firmware/devicetree/base/model; [ -e "$f" ] && exit 0; '
             "mount -t tmpfs -o mode=0755 tmpfs /sys/firmware && mkdir -p /sys/firmware/devicetree/base "
-            '&& printf "%s\\0" "$1" > "$f" && ln -sfn /sys/firmware/devicetree/base /proc/device-tree 2>/dev/null; '
-            '[ -e "$f" ]'
+            '&& printf "%s\\0" "$1" > "$f"'
         )
-        self.docker.run(["exec", host.name, "sh", "-c", script, "sh", model])
+        done = subprocess.run(["nsenter", "--target", pid, "--mount", "--", "sh", "-c", script, "sh", model],
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            raise LabError(f"{host.name}: could not write the device-tree model: {done.stderr.strip()}")
 
     def _wait_ready(self, host: LabHost) -> None:
         deadline = time.monotonic() + READY_TIMEOUT_S
@@ -188,12 +193,9 @@ class Lab:
             raise LabError(f"{host.name}: systemd reports {state!r} (see: docker exec {host.name} systemctl --failed)")
 
     def _systemd_state(self, name: str, wait: bool = False) -> str:
+        # is-system-running exits non-zero for degraded (and others) but prints the state all the same.
         argv = ["exec", name, "systemctl", "is-system-running", *(["--wait"] if wait else [])]
-        try:
-            return self.docker.run(argv, timeout=READY_TIMEOUT_S).strip()
-        except DockerError as error:
-            # is-system-running exits non-zero for degraded and others but still prints the state.
-            return str(error).rsplit(": ", 1)[-1].strip() or "unknown"
+        return self.docker.run(argv, timeout=READY_TIMEOUT_S, check=False).strip() or "unknown"
 
     def _write_known_hosts(self, hosts: list[LabHost]) -> None:
         lines = []

@@ -31,9 +31,12 @@ def check(docker: Docker, arches: list[str]) -> None:
 
 
 def emulation_enabled(arch: str) -> bool:
+    """Registered, enabled, and with the flags the lab relies on: F (works inside
+    containers) and C (setuid binaries such as sudo keep their credentials)."""
     qemu_name = {"arm64": "aarch64"}.get(arch, arch)
-    entry = BINFMT_DIR / f"qemu-{qemu_name}"
     try:
-        return entry.read_text().startswith("enabled")
+        entry = (BINFMT_DIR / f"qemu-{qemu_name}").read_text()
     except OSError:
         return False
+    flags = next((line.split(":", 1)[1] for line in entry.splitlines() if line.startswith("flags:")), "")
+    return entry.startswith("enabled") and "F" in flags and "C" in flags

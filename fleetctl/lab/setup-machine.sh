@@ -36,14 +36,21 @@ done
 # --- aarch64 emulation for the pi persona --------------------------------------
 binfmt=/proc/sys/fs/binfmt_misc
 [ -e "$binfmt/register" ] || mount -t binfmt_misc binfmt_misc "$binfmt"
-if [ ! -e "$binfmt/qemu-aarch64" ]; then
-    # The F flag keeps the interpreter open, so it works inside containers too.
+# The C flag makes setuid binaries (sudo) run with their own credentials under
+# emulation; F keeps the interpreter open so it works inside containers.
+entry="$binfmt/qemu-aarch64"
+if [ -e "$entry" ] && ! grep -q '^flags: .*C' "$entry"; then
+    echo -1 > "$entry"
+fi
+if [ ! -e "$entry" ]; then
     conf=/usr/lib/binfmt.d/qemu-aarch64.conf
     [ -f "$conf" ] || die "$conf missing: is qemu-user-static installed?"
-    grep -v '^#' "$conf" | head -n 1 > "$binfmt/register"
-    log "registered qemu-aarch64 with binfmt_misc"
+    rule=$(grep -v '^#' "$conf" | head -n 1)
+    case "${rule##*:}" in *C*) ;; *) rule="${rule}C" ;; esac
+    echo "$rule" > "$binfmt/register"
+    log "registered qemu-aarch64 with binfmt_misc (flags ${rule##*:})"
 fi
-grep -q '^enabled' "$binfmt/qemu-aarch64" || echo 1 > "$binfmt/qemu-aarch64"
+grep -q '^enabled' "$entry" || echo 1 > "$entry"
 
 # --- Docker engine: exactly one dockerd ----------------------------------------
 if ! docker info >/dev/null 2>&1; then
