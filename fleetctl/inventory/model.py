@@ -19,6 +19,7 @@ class ConnectionSpec:
     become: bool
     known_hosts_file: str | None
     ssh_common_args: str | None
+    trust_on_first_use: bool = False  # fleet_trust_on_first_use: record unknown host keys
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class Host:
             become=v.get("ansible_become", False),
             known_hosts_file=v.get("fleet_known_hosts_file"),
             ssh_common_args=v.get("ansible_ssh_common_args"),
+            trust_on_first_use=v.get("fleet_trust_on_first_use", False),
         )
 
 

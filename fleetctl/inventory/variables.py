@@ -167,6 +167,10 @@ class Environment:
         for key, item in value.items():
             if not isinstance(key, str) or not _ENV_NAME.fullmatch(key):
                 raise VariableValueError(f"{name} keys must be environment variable names, got {describe_value(key)}")
+            if key in _ENV_SET_BY_FLEETCTL:
+                raise VariableValueError(
+                    f"{name}.{key} is set by fleetctl; use {_ENV_SET_BY_FLEETCTL[key]} instead"
+                )
             if isinstance(item, bool):
                 normalised[key] = "true" if item else "false"
             elif isinstance(item, (str, int, float)):
@@ -200,6 +204,13 @@ class Serial:
 
 
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# The env file overrides the unit's Environment=, so these must not come from it:
+# the health check and the decision would no longer match what runs.
+_ENV_SET_BY_FLEETCTL = {
+    "PORT": "fleet_app_port",
+    "FLEET_WORKERS": "fleet_workers",
+    "NODE_CLUSTER_SCHED_POLICY": "fleet_scheduling",
+}
 _PERCENT = re.compile(r"\d+(\.\d+)?%")
 _SAFE_REMOTE_PATH = re.compile(r"/(?!.*(^|/)\.\.(/|$))[A-Za-z0-9._/@+-]*")
 
@@ -236,7 +247,7 @@ class Variable:
 
 
 _APP_NAME = r"[a-z][a-z0-9-]{0,31}"
-_USER_NAME = r"[a-z_][a-z0-9_-]{0,31}"
+_USER_NAME = r"(?!root$)[a-z_][a-z0-9_-]{0,31}"
 _ENTRY = r"(?!/)(?!.*(^|/)\.\.(/|$))[A-Za-z0-9._/@+-]+"
 
 FLEET_VARIABLES: tuple[Variable, ...] = (
@@ -259,8 +270,8 @@ FLEET_VARIABLES: tuple[Variable, ...] = (
     Variable("fleet_app_health_path", Text(r"/[^\s]*", "an HTTP path starting with '/'"), "/healthz",
              "HTTP path that answers 2xx when the app is healthy.", "app"),
     Variable("fleet_app_env", Environment(), {},
-             "Extra environment for the app, written to /etc/fleet/<name>.env (mode 0600); may hold secrets.", "app"),
-    Variable("fleet_app_user", Text(_USER_NAME, "a valid Unix user name"), None,
+             "Extra environment for the app, written to /etc/fleet/<name>.env (mode 0600); may hold secrets. PORT, FLEET_WORKERS and NODE_CLUSTER_SCHED_POLICY come from their fleet_* variables.", "app"),
+    Variable("fleet_app_user", Text(_USER_NAME, "a Unix user name other than root"), None,
              "Unprivileged user (and group) the app runs as.", "app", "the app name"),
     Variable("fleet_app_writable_paths", RemotePaths(), [],
              "Extra absolute paths the app may write besides /opt/<name>/shared.", "app"),

@@ -43,9 +43,23 @@ def _construct_located_mapping(loader: _LineLoader, node: yaml.MappingNode) -> L
     return mapping
 
 
+def _construct_unsafe(loader: _LineLoader, node: yaml.Node):
+    # Ansible's !unsafe only stops Jinja templating, which fleetctl never does.
+    return loader.construct_scalar(node)
+
+
+def _refuse_vault(loader: _LineLoader, node: yaml.Node):
+    raise yaml.constructor.ConstructorError(
+        None, None, "ansible-vault encrypted values (!vault) are not supported; use fleet_app_env from a"
+        " file you decrypt first", node.start_mark
+    )
+
+
 _LineLoader.add_constructor(
     yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_located_mapping
 )
+_LineLoader.add_constructor("!unsafe", _construct_unsafe)
+_LineLoader.add_constructor("!vault", _refuse_vault)
 
 
 def load_yaml(path: Path, shown_as: str):

@@ -118,7 +118,7 @@ def _check_combination(policy: _Policy):
         )
 
 
-def auto_workers(facts, policy: _Policy) -> tuple[int, str]:
+def _auto_workers(facts, policy: _Policy) -> tuple[int, str]:
     """floor(effective CPUs) - reserved CPUs, capped by memory, at least 1; and why."""
     whole_cpus = math.floor(facts.cpus_effective)
     by_cpu = whole_cpus - policy.reserve_cpus
@@ -142,7 +142,7 @@ def _from_row(row: Row, facts, policy: _Policy) -> _Outcome:
         return _Outcome("single", 1, None, said)
     if row.workers != AUTO:
         return _Outcome("cluster", row.workers, row.scheduling, f"{said}; the table sets {row.workers} workers")
-    workers, why = auto_workers(facts, policy)
+    workers, why = _auto_workers(facts, policy)
     if workers == 1:
         return _Outcome("single", 1, None, f"{said}; but {why}, and one worker means single")
     return _Outcome("cluster", workers, row.scheduling, f"{said}; {why}")
@@ -178,7 +178,7 @@ def _cluster_workers(from_table: _Outcome | None, facts, policy: _Policy) -> tup
         return policy.workers, ""
     if from_table is not None and from_table.mode == "cluster":
         return from_table.workers, " as the table sized it"
-    workers, why = auto_workers(facts, policy)
+    workers, why = _auto_workers(facts, policy)
     return workers, f" ({why})"
 
 

@@ -90,6 +90,7 @@ def test_connection_spec_from_ansible_variables_with_paths_relative_to_the_inven
     assert (s2.address, s2.port, s2.become) == ("10.0.0.12", 2222, False)
     assert inventory.host("s1").connection.become is True
     assert inventory.host("control").connection.connection == "local"
+    assert inventory.host("control").connection.trust_on_first_use is False
     assert inventory.host("s1").vars["fleet_app_src"] == str(folder / ".." / "apps" / "shop")
 
 
@@ -252,6 +253,10 @@ def test_relative_path_is_shown_as_given(tmp_path, monkeypatch):
         ("all:\n  hosts:\n    h1:\n      fleet_app_entry: ../etc/passwd\n", ":4: fleet_app_entry must be a relative path inside the app without '..' or spaces, got '../etc/passwd'"),
         ("all:\n  hosts:\n    h1:\n      fleet_app_env: {PATH: [1]}\n", ":4: fleet_app_env.PATH must be a string or number, got a list"),
         ("all:\n  vars: [x]\n  hosts:\n    h1:\n", ":2: vars of group all must be a mapping of variables"),
+        ("all:\n  hosts:\n    h1:\n      fleet_app_user: root\n", ":4: fleet_app_user must be a Unix user name other than root, got 'root'"),
+        ("all:\n  hosts:\n    h1:\n      fleet_app_env: {PORT: 80}\n", ":4: fleet_app_env.PORT is set by fleetctl; use fleet_app_port instead"),
+        ("all:\n  hosts:\n    h1:\n      db_password: !vault |\n        $ANSIBLE_VAULT;1.1;AES256\n        6162\n",
+         ":4: invalid YAML: ansible-vault encrypted values (!vault) are not supported; use fleet_app_env from a file you decrypt first (column 20)"),
         ("all:\n  children:\n    a:\n      children:\n        b:\n          children:\n            a:\n          hosts: {h1: }\n", ": groups nest in a cycle: a -> b -> a"),
     ],
 )
@@ -270,12 +275,16 @@ all:
     fleet_app_name: shop-api
     fleet_app_entry: dist/main.js
     fleet_app_writable_paths: [/var/lib/shop-api]
+    fleet_trust_on_first_use: true
+    motd: !unsafe "{{ not templated }}"
   hosts:
     h1:
 """)
     h1 = load_inventory(path).host("h1")
     assert h1.vars["fleet_serial"] == [1, "25%", "100%"]
     assert h1.vars["fleet_max_fail_percentage"] == 12.5
+    assert h1.vars["motd"] == "{{ not templated }}"
+    assert h1.connection.trust_on_first_use is True
     spec = app_spec(h1)
     assert (spec.name, spec.user, spec.entry_path) == ("shop-api", "shop-api", "/opt/shop-api/current/dist/main.js")
     assert spec.writable_paths == ("/var/lib/shop-api",)
