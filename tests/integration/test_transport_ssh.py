@@ -1,0 +1,242 @@
+"""SSHTransport against a real sshd on 127.0.0.1: commands, scripts, files, host keys, failures.
+
+Nothing here mocks SSH: the sshd is /usr/sbin/sshd started by the fixture with
+its own host key and authorized key.
+"""
+
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sshd_fixture import SSHServer, free_port, generate_key, start_sshd, stop_sshd
+
+from fleetctl.facts import gather, probe_hosts
+from fleetctl.transport import Result, SSHTransport, TransportError, connect
+
+
+@pytest.fixture(scope="module")
+def sshd(tmp_path_factory) -> SSHServer:
+    server, process = start_sshd(tmp_path_factory.mktemp("sshd"))
+    yield server
+    stop_sshd(process)
+
+
+@dataclass(frozen=True)
+class Spec:
+    """Duck-typed like fleetctl.inventory.ConnectionSpec."""
+
+    name: str
+    address: str
+    port: int | None
+    user: str | None
+    key_file: str | None
+    known_hosts_file: str | None
+    connection: str = "ssh"
+    become: bool = False
+    ssh_common_args: str | None = None
+
+
+@pytest.fixture
+def known_hosts(tmp_path, sshd) -> Path:
+    path = tmp_path / "known_hosts"
+    path.write_text("# fleetctl test\n" + sshd.known_hosts_entry())
+    return path
+
+
+@pytest.fixture
+def empty_ssh_config(tmp_path) -> str:
+    # Keep the machine's own ~/.ssh/config out of these tests.
+    path = tmp_path / "ssh_config"
+    path.write_text("")
+    return str(path)
+
+
+def spec_for(sshd: SSHServer, known_hosts: Path, **changes) -> Spec:
+    fields = dict(
+        name="web1", address="127.0.0.1", port=sshd.port, user=sshd.user,
+        key_file=str(sshd.client_key), known_hosts_file=str(known_hosts),
+    )
+    fields.update(changes)
+    return Spec(**fields)
+
+
+@pytest.fixture
+def transport(sshd, known_hosts, empty_ssh_config):
+    with connect(spec_for(sshd, known_hosts), ssh_config_file=empty_ssh_config) as transport:
+        yield transport
+
+
+def test_quoted_arguments_survive_the_remote_shell(transport):
+    awkward = ["a b", "it's", '"double"', "$HOME", "a;b", "`id`", "*", "$(id)", "back\\slash", "", "new\nline"]
+    result = transport.run(["printf", "[%s]\\n", *awkward])
+    assert result == Result(0, "".join(f"[{arg}]\n" for arg in awkward), "")
+
+
+def test_exit_code_and_stderr_come_back(transport):
+    result = transport.run(["sh", "-c", "echo out; echo err >&2; exit 7"])
+    assert (result.exit_code, result.stdout, result.stderr) == (7, "out\n", "err\n")
+
+
+def test_a_script_runs_in_one_shell_with_its_arguments(transport):
+    script = 'set -- "$@"\nfirst=$$\nanswer="$1|$2"\necho "$answer"\n[ "$$" = "$first" ] && echo same-shell\n'
+    assert transport.run(script=script, argv=["x y", "$z"]).stdout == "x y|$z\nsame-shell\n"
+
+
+def test_gather_probes_in_exactly_one_exec(sshd, known_hosts, empty_ssh_config):
+    executed: list[str] = []
+
+    class CountingSSHTransport(SSHTransport):
+        def _execute(self, command, stdin, timeout):
+            executed.append(command)
+            return super()._execute(command, stdin, timeout)
+
+    transport = CountingSSHTransport(
+        "web1", "127.0.0.1", port=sshd.port, user=sshd.user, key_file=str(sshd.client_key),
+        known_hosts_file=str(known_hosts), ssh_config_file=empty_ssh_config,
+    )
+    with transport:
+        raw, facts = gather(transport)
+    assert executed == ["sh -s"]
+    assert facts.hostname == Path("/proc/sys/kernel/hostname").read_text().strip()
+    assert facts.cpus_online == os.cpu_count()
+    assert raw.startswith("==> probe <==\n")
+
+
+def test_put_writes_bytes_and_files_with_their_mode(transport, tmp_path):
+    target = tmp_path / "remote dir" / "unit's file.conf"
+    target.parent.mkdir()
+    transport.put(b"[Service]\nUser=app\n", str(target), mode=0o640)
+    assert target.read_bytes() == b"[Service]\nUser=app\n"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640
+
+    source = tmp_path / "local.sh"
+    source.write_bytes(b"#!/bin/sh\necho hi\n" * 10000)
+    transport.put(source, str(target), mode=0o755)
+    assert target.read_bytes() == source.read_bytes()
+    assert stat.S_IMODE(target.stat().st_mode) == 0o755
+    assert sorted(p.name for p in target.parent.iterdir()) == [target.name]  # no temporary left
+
+
+def test_put_into_a_missing_directory_is_a_one_line_error(transport, tmp_path):
+    with pytest.raises(TransportError, match=r"^web1: cannot write .*/nowhere/file: .*No such file"):
+        transport.put(b"x", str(tmp_path / "nowhere" / "file"))
+
+
+def test_a_slow_command_times_out(transport):
+    with pytest.raises(TransportError, match=r"^web1: timed out after 0.5s$"):
+        transport.run(["sleep", "5"], timeout=0.5)
+    assert transport.run(["true"]).ok  # the connection is still usable
+
+
+def test_unknown_host_key_is_refused_without_trust_on_first_use(sshd, tmp_path, empty_ssh_config):
+    known_hosts = tmp_path / "known_hosts"
+    known_hosts.write_text("")
+    with pytest.raises(TransportError) as refused:
+        connect(spec_for(sshd, known_hosts), ssh_config_file=empty_ssh_config)
+    assert str(refused.value) == (
+        f"web1: unknown host key for [127.0.0.1]:{sshd.port} "
+        f"(not in {known_hosts}; pass --trust-on-first-use to accept it)"
+    )
+    assert known_hosts.read_text() == ""
+
+
+def test_trust_on_first_use_accepts_and_records_the_key(sshd, tmp_path, empty_ssh_config):
+    known_hosts = tmp_path / "ssh" / "known_hosts"  # neither file nor directory exists yet
+    with connect(spec_for(sshd, known_hosts), trust_on_first_use=True, ssh_config_file=empty_ssh_config) as transport:
+        assert transport.run(["true"]).ok
+    assert known_hosts.read_text() == sshd.known_hosts_entry()
+    assert stat.S_IMODE(known_hosts.stat().st_mode) == 0o600
+    # Recorded: the next connection needs no trust.
+    with connect(spec_for(sshd, known_hosts), ssh_config_file=empty_ssh_config) as transport:
+        assert transport.run(["true"]).ok
+
+
+@pytest.mark.parametrize("key_type", ["ed25519", "ecdsa"])
+def test_a_changed_host_key_is_refused_even_with_trust_on_first_use(sshd, tmp_path, empty_ssh_config, key_type):
+    impostor = generate_key(tmp_path / "impostor", key_type)
+    known_hosts = tmp_path / "known_hosts"
+    known_hosts.write_text(f"# line 1\n[127.0.0.1]:1 {impostor}\n[127.0.0.1]:{sshd.port} {impostor}\n")
+    before = known_hosts.read_text()
+    with pytest.raises(TransportError) as refused:
+        connect(spec_for(sshd, known_hosts), trust_on_first_use=True, ssh_config_file=empty_ssh_config)
+    assert str(refused.value) == (
+        f"web1: host key mismatch for [127.0.0.1]:{sshd.port} (known_hosts {known_hosts} line 3)"
+    )
+    assert known_hosts.read_text() == before
+
+
+def test_a_hashed_known_hosts_entry_is_honoured_and_located(sshd, tmp_path, empty_ssh_config):
+    known_hosts = tmp_path / "known_hosts"
+    known_hosts.write_text(sshd.known_hosts_entry())
+    os.system(f"ssh-keygen -q -H -f {known_hosts} >/dev/null 2>&1")
+    assert known_hosts.read_text().startswith("|1|")
+    with connect(spec_for(sshd, known_hosts), ssh_config_file=empty_ssh_config) as transport:
+        assert transport.run(["true"]).ok
+
+
+def test_a_key_the_server_does_not_know_fails_authentication(sshd, known_hosts, empty_ssh_config):
+    with pytest.raises(TransportError) as refused:
+        connect(spec_for(sshd, known_hosts, key_file=str(sshd.other_client_key)), ssh_config_file=empty_ssh_config)
+    assert str(refused.value) == "web1: authentication failed for user root"
+
+
+def test_a_closed_port_is_connection_refused(sshd, known_hosts, empty_ssh_config):
+    port = free_port()
+    with pytest.raises(TransportError) as refused:
+        connect(spec_for(sshd, known_hosts, port=port), ssh_config_file=empty_ssh_config)
+    assert str(refused.value) == f"web1: connection refused at 127.0.0.1:{port}"
+
+
+def test_ssh_config_host_alias_and_proxyjump_with_every_hop_verified(sshd, tmp_path):
+    # "target" reaches 127.0.0.1 through a jump host spelled "localhost", so the
+    # two hops have different known_hosts names and can be trusted separately.
+    ssh_config = tmp_path / "ssh_config"
+    ssh_config.write_text(
+        f"Host target\n    HostName 127.0.0.1\n    Port {sshd.port}\n    ProxyJump jump\n"
+        f"Host jump\n    HostName localhost\n    Port {sshd.port}\n"
+        f"Host *\n    User root\n    IdentityFile {sshd.client_key}\n"
+    )
+    known_hosts = tmp_path / "known_hosts"
+    known_hosts.write_text(sshd.known_hosts_entry("127.0.0.1"))
+    spec = spec_for(sshd, known_hosts, address="target", port=None, user=None, key_file=None)
+
+    with pytest.raises(TransportError) as refused:
+        connect(spec, ssh_config_file=str(ssh_config))
+    assert str(refused.value).startswith(f"web1: unknown host key for [localhost]:{sshd.port} ")
+
+    known_hosts.write_text(sshd.known_hosts_entry("127.0.0.1") + sshd.known_hosts_entry("localhost"))
+    with connect(spec, ssh_config_file=str(ssh_config)) as transport:
+        assert transport.run(["sh", "-c", "echo $SSH_CLIENT"]).stdout.startswith("127.0.0.1 ")
+        assert transport.endpoint == f"127.0.0.1:{sshd.port}"
+
+
+def test_ssh_common_args_proxyjump(sshd, tmp_path):
+    ssh_config = tmp_path / "ssh_config"
+    ssh_config.write_text(f"Host *\n    User root\n    IdentityFile {sshd.client_key}\n")
+    known_hosts = tmp_path / "known_hosts"
+    known_hosts.write_text(sshd.known_hosts_entry("127.0.0.1") + sshd.known_hosts_entry("localhost"))
+    spec = spec_for(sshd, known_hosts, ssh_common_args=f"-o ProxyJump=root@localhost:{sshd.port}")
+    with connect(spec, ssh_config_file=str(ssh_config)) as transport:
+        assert transport.run(["true"]).ok
+
+
+def test_probe_hosts_gives_facts_or_a_one_line_error_per_host(sshd, known_hosts, empty_ssh_config, tmp_path):
+    empty_known_hosts = tmp_path / "empty_known_hosts"
+    empty_known_hosts.write_text("")
+    specs = [
+        spec_for(sshd, known_hosts, name="good"),
+        spec_for(sshd, known_hosts, name="closed", port=free_port()),
+        spec_for(sshd, empty_known_hosts, name="stranger"),
+        spec_for(sshd, known_hosts, name="wrongkey", key_file=str(sshd.other_client_key)),
+        spec_for(sshd, known_hosts, name="local", connection="local"),
+    ]
+    results = probe_hosts(specs, forks=4, ssh_config_file=empty_ssh_config)
+    assert [r.name for r in results] == ["good", "closed", "stranger", "wrongkey", "local"]
+    assert results[0].ok and results[4].ok
+    assert results[0].facts == results[4].facts  # the same script, over SSH and locally
+    assert results[1].error.startswith("closed: connection refused at 127.0.0.1:")
+    assert results[2].error.startswith("stranger: unknown host key for ")
+    assert results[3].error == "wrongkey: authentication failed for user root"
+    assert all("\n" not in (r.error or "") for r in results)

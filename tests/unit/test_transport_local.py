@@ -1,0 +1,119 @@
+"""LocalTransport for real: the same quoted sh command lines as over SSH."""
+
+import os
+import stat
+import time
+
+import pytest
+
+from fleetctl.transport import LocalTransport, Result, TransportError, quote_command
+from fleetctl.transport.base import Transport
+from fleetctl.transport.ssh_config import SSHArgsError, common_args_as_config
+
+
+@pytest.fixture
+def local() -> LocalTransport:
+    return LocalTransport("box")
+
+
+def test_quoted_arguments_reach_the_program_unchanged(local):
+    awkward = ["a b", "it's", '"double"', "$HOME", "a;b", "`id`", "*", "$(id)", "back\\slash", "", "new\nline", "-n"]
+    result = local.run(["printf", "[%s]\\n", *awkward])
+    assert result == Result(0, "".join(f"[{arg}]\n" for arg in awkward), "")
+
+
+def test_nothing_in_an_argument_is_executed(local, tmp_path):
+    marker = tmp_path / "pwned"
+    result = local.run(["echo", f"; touch {marker}", f"$(touch {marker})", f"`touch {marker}`"])
+    assert result.ok
+    assert not marker.exists()
+
+
+def test_exit_code_and_stderr(local):
+    result = local.run(["sh", "-c", "echo out; echo err >&2; exit 4"])
+    assert (result.exit_code, result.stdout, result.stderr, result.ok) == (4, "out\n", "err\n", False)
+
+
+def test_script_runs_on_stdin_of_sh_with_its_arguments(local):
+    script = 'first=$$\necho "$1|$2|$#"\n[ "$$" = "$first" ] && echo same-shell\n'
+    assert local.run(script=script, argv=["x y", "$z"]).stdout == "x y|$z|2\nsame-shell\n"
+
+
+def test_run_needs_a_command(local):
+    with pytest.raises(ValueError):
+        local.run()
+
+
+def test_put_writes_atomically_with_mode(local, tmp_path):
+    target = tmp_path / "dir with space" / "it's.conf"
+    target.parent.mkdir()
+    local.put(b"hello\n", str(target), mode=0o600)
+    assert target.read_bytes() == b"hello\n"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    source = tmp_path / "source.bin"
+    source.write_bytes(bytes(range(256)) * 1000)
+    local.put(source, str(target), mode=0o755)
+    assert target.read_bytes() == source.read_bytes()
+    assert stat.S_IMODE(target.stat().st_mode) == 0o755
+    assert os.listdir(target.parent) == [target.name]
+
+
+def test_put_failure_is_one_line(local, tmp_path):
+    with pytest.raises(TransportError, match=r"^box: cannot write .*/missing/f: .*No such file[^\n]*$"):
+        local.put(b"x", str(tmp_path / "missing" / "f"))
+
+
+def test_timeout_kills_the_command_and_its_children(local, tmp_path):
+    started = time.monotonic()
+    with pytest.raises(TransportError, match=r"^box: timed out after 0.3s$"):
+        local.run(script="sleep 30 & sleep 30; wait", timeout=0.3)
+    assert time.monotonic() - started < 5
+
+
+def test_quote_command():
+    assert quote_command(["echo", "a b", "it's"]) == "echo 'a b' 'it'\"'\"'s'"
+    with pytest.raises(ValueError):
+        quote_command([])
+
+
+class RecordingTransport(Transport):
+    """Records the command lines a Transport would send, to check the become wrapping."""
+
+    def __init__(self, become: bool) -> None:
+        super().__init__("rec", become)
+        self.sent: list[tuple[str, bytes | None]] = []
+
+    def _execute(self, command, stdin, timeout):
+        self.sent.append((command, stdin))
+        return Result(0, "", "")
+
+    def close(self) -> None:
+        pass
+
+
+def test_become_wraps_every_command_in_non_interactive_sudo():
+    transport = RecordingTransport(become=True)
+    transport.run(["systemctl", "restart", "app one"])
+    transport.run(script="echo hi")
+    transport.put(b"data", "/etc/app.conf", mode=0o640)
+    commands = [command for command, _ in transport.sent]
+    assert commands[0] == "sudo -n -- systemctl restart 'app one'"
+    assert commands[1] == "sudo -n -- sh -s"
+    assert commands[2].startswith("sudo -n -- sh -c ") and commands[2].endswith(" fleetctl-put /etc/app.conf 640")
+    assert transport.sent[1][1] == b"echo hi" and transport.sent[2][1] == b"data"
+
+
+def test_local_become_as_root_needs_no_sudo():
+    if os.geteuid() == 0:
+        assert LocalTransport("box", become=True).become is False
+    else:
+        assert LocalTransport("box", become=True).become is True
+
+
+def test_ssh_common_args_become_config_lines():
+    assert common_args_as_config("-o ProxyJump=bastion -J other -p 2222 -oUser=deploy") == [
+        "ProxyJump bastion", "ProxyJump other", "Port 2222", "User deploy",
+    ]
+    assert common_args_as_config(None) == []
+    with pytest.raises(SSHArgsError, match="unsupported argument"):
+        common_args_as_config("-v")
