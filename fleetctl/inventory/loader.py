@@ -2,9 +2,10 @@
 
 Follows Ansible's yaml inventory plugin: top-level keys are groups (children
 of ``all``); a group holds ``hosts``, ``children`` and ``vars``; a host in
-nothing but ``all`` lands in ``ungrouped``. Variables merge in Ansible's order:
-inline vars of all < group_vars/all < inline vars of other groups (parents
-before children) < their group_vars files < inline host vars < host_vars files.
+nothing but ``all`` lands in ``ungrouped``. Variables merge in Ansible's order
+(its default VARIABLE_PRECEDENCE): inline vars of all < inline vars of the
+other groups (parents before children) < group_vars/all < group_vars of the
+other groups (parents before children) < inline host vars < host_vars files.
 """
 
 import os
@@ -20,7 +21,6 @@ from fleetctl.inventory.variables import VariableValueError, check_variable, fle
 from fleetctl.inventory.varsfiles import names_with_vars_files, vars_files_for
 from fleetctl.inventory.yamlfile import LocatedMap, load_yaml
 
-GROUP_KEYS = ("hosts", "children", "vars")
 ADDRESS_VARIABLES = ("ansible_host", "ansible_ssh_host")
 # An address ssh can take as a destination: no whitespace, and no leading '-'
 # (it would be read as an option).
@@ -58,10 +58,13 @@ class _InventoryReader:
     def __init__(self, path: Path, shown_as: str):
         self.path = path
         self.shown_as = shown_as
-        self.base_dir = path.resolve().parent
+        # Like Ansible: group_vars/ sits beside the path as given (a symlinked
+        # inventory uses the folder of the link).
+        self.base_dir = Path(os.path.abspath(path)).parent
         self.shown_dir = os.path.dirname(shown_as)
         self.groups: dict[str, _GroupDraft] = {}
         self.hosts: dict[str, _HostDraft] = {}
+        self.nesting_lines: dict[tuple[str, str], int] = {}  # (parent, child) -> line listing the child
 
     def read(self) -> Inventory:
         data = load_yaml(self.path, self.shown_as)
@@ -93,6 +96,7 @@ class _InventoryReader:
         if parent is not None and parent not in group.parents:
             group.parents.append(parent)
             self.groups[parent].children.append(name)
+            self.nesting_lines[(parent, name)] = where
         if body is None:
             return
         if not isinstance(body, LocatedMap):
@@ -156,7 +160,8 @@ class _InventoryReader:
         def visit(name, depth, path):
             if name in path:
                 cycle = " -> ".join(path[path.index(name):] + [name])
-                raise InventoryError(f"groups nest in a cycle: {cycle}", self.shown_as)
+                line = self.nesting_lines.get((path[-1], name))
+                raise InventoryError(f"groups nest in a cycle: {cycle}", self.shown_as, line)
             group = self.groups[name]
             group.depth = max(group.depth, depth)
             for child in group.children:

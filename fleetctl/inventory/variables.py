@@ -9,6 +9,7 @@ pass through untouched.
 
 import difflib
 import math
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -134,7 +135,7 @@ class LocalPath:
         path = Path(value).expanduser()
         if not path.is_absolute():
             path = Path(base_dir) / path
-        return str(path)
+        return os.path.normpath(path)
 
 
 @dataclass(frozen=True)
