@@ -18,11 +18,15 @@ class ConnectionSpecLike(Protocol):
     connection: str  # "ssh" or "local"
     become: bool
     known_hosts_file: str | None
+    # Also read when present: ssh_common_args (str | None) and
+    # trust_on_first_use (bool, the inventory's fleet_trust_on_first_use).
 
 
 def connect(spec: ConnectionSpecLike, trust_on_first_use: bool = False, ssh_config_file: str | None = None) -> Transport:
     """An open transport to the host; raises TransportError with a one-line cause.
 
+    Unknown host keys are trusted only when asked for explicitly: by the
+    trust_on_first_use argument (the command line) or by the spec (the inventory).
     ssh_config_file replaces ~/.ssh/config and /etc/ssh/ssh_config (tests, CI).
     """
     if spec.connection == "local":
@@ -37,7 +41,7 @@ def connect(spec: ConnectionSpecLike, trust_on_first_use: bool = False, ssh_conf
         key_file=spec.key_file,
         become=spec.become,
         known_hosts_file=spec.known_hosts_file,
-        trust_on_first_use=trust_on_first_use,
+        trust_on_first_use=trust_on_first_use or bool(getattr(spec, "trust_on_first_use", False)),
         ssh_common_args=getattr(spec, "ssh_common_args", None),
         ssh_config_file=ssh_config_file,
     )

@@ -240,3 +240,18 @@ def test_probe_hosts_gives_facts_or_a_one_line_error_per_host(sshd, known_hosts,
     assert results[2].error.startswith("stranger: unknown host key for ")
     assert results[3].error == "wrongkey: authentication failed for user root"
     assert all("\n" not in (r.error or "") for r in results)
+
+
+def test_the_inventorys_connection_spec_is_accepted_with_its_trust_on_first_use(sshd, tmp_path, empty_ssh_config):
+    from fleetctl.inventory import ConnectionSpec
+
+    known_hosts = tmp_path / "known_hosts"
+    fields = dict(
+        name="web1", address="127.0.0.1", port=sshd.port, user="root", key_file=str(sshd.client_key),
+        connection="ssh", become=False, known_hosts_file=str(known_hosts), ssh_common_args=None,
+    )
+    with pytest.raises(TransportError, match="unknown host key"):
+        connect(ConnectionSpec(**fields), ssh_config_file=empty_ssh_config)
+    with connect(ConnectionSpec(**fields, trust_on_first_use=True), ssh_config_file=empty_ssh_config) as transport:
+        assert transport.run(["true"]).ok
+    assert known_hosts.read_text() == sshd.known_hosts_entry()
