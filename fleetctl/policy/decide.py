@@ -66,7 +66,7 @@ def decide(facts, host_vars, table: DecisionTable) -> Decision:
             "add a row for it or set fleet_mode"
         )
     from_table = _from_row(row, facts, policy) if row is not None else None
-    outcome = _apply_overrides(from_table, row, facts, policy)
+    outcome = _apply_overrides(from_table, facts, policy)
     return Decision(
         mode=outcome.mode,
         workers=outcome.workers,
@@ -75,6 +75,11 @@ def decide(facts, host_vars, table: DecisionTable) -> Decision:
         row=row.name if row is not None else None,
         memory_max_mb=_memory_max_mb(outcome, facts, policy),
     )
+
+
+def check_policy_variables(host_vars) -> None:
+    """Raise PolicyError for bad or conflicting policy variables, before any host is probed."""
+    _read_policy(host_vars)
 
 
 def _read_policy(host_vars) -> _Policy:
@@ -148,7 +153,7 @@ def _from_row(row: Row, facts, policy: _Policy) -> _Outcome:
     return _Outcome("cluster", workers, row.scheduling, f"{said}; {why}")
 
 
-def _apply_overrides(from_table: _Outcome | None, row: Row | None, facts, policy: _Policy) -> _Outcome:
+def _apply_overrides(from_table: _Outcome | None, facts, policy: _Policy) -> _Outcome:
     table_said = (
         f"the table said {_summary(from_table)} ({from_table.reason})" if from_table else "no table row matched"
     )

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from fleetctl.policy import PRIMARY_MEMORY_MB, Decision, PolicyError, decide, load_table
+from fleetctl.policy import PRIMARY_MEMORY_MB, Decision, PolicyError, check_policy_variables, decide, load_table
 from fleetctl.policy.versions import parse_range, parse_version, version_in_range
 
 
@@ -207,6 +207,12 @@ def test_invalid_overrides_name_the_variable(table, host_vars, message):
     with pytest.raises(PolicyError) as caught:
         decide(Facts(), host_vars, table)
     assert str(caught.value) == message
+
+
+def test_policy_variables_can_be_checked_before_probing():
+    check_policy_variables({"fleet_workers": 3, "fleet_scheduling": "none"})
+    with pytest.raises(PolicyError, match="^fleet_workers: 2 conflicts with fleet_mode: single"):
+        check_policy_variables({"fleet_mode": "single", "fleet_workers": 2})
 
 
 def test_decision_to_dict(table):
