@@ -193,7 +193,9 @@ class Serial:
             raise VariableValueError(f"{name} must not be an empty list")
         for item in items:
             if isinstance(item, bool):
-                raise VariableValueError(f"{name} must be an integer or a percentage like '25%', got {describe_value(item)}")
+                raise VariableValueError(
+                    f"{name} must be an integer or a percentage like '25%', got {describe_value(item)}"
+                )
             if isinstance(item, int) and item >= 1:
                 continue
             if isinstance(item, str) and _PERCENT.fullmatch(item) and 0 < float(item[:-1]) <= 100:
@@ -240,7 +242,6 @@ class Variable:
     type: object
     default: object
     doc: str
-    section: str
     default_doc: str | None = None  # when the default is derived, say how
 
     def check(self, value, base_dir):
@@ -248,60 +249,104 @@ class Variable:
 
 
 _APP_NAME = r"[a-z][a-z0-9-]{0,31}"
+_APP_NAME_RULE = "lowercase letters, digits and '-', starting with a letter, at most 32 characters"
 _USER_NAME = r"(?!root$)[a-z_][a-z0-9_-]{0,31}"
 _ENTRY = r"(?!/)(?!.*(^|/)\.\.(/|$))[A-Za-z0-9._/@+-]+"
 
 FLEET_VARIABLES: tuple[Variable, ...] = (
-    # host
-    Variable("fleet_kind", Choice(("pi", "container", "vm", "server")), None,
-             "What the host is; overrides the kind detected from facts.", "host", "detected"),
-    Variable("fleet_known_hosts_file", LocalPath(), None,
-             "known_hosts file used to verify host keys.", "host", "~/.ssh/known_hosts"),
-    Variable("fleet_trust_on_first_use", Boolean(), False,
-             "Accept and record an unknown host key on first contact instead of refusing.", "host"),
-    # app
-    Variable("fleet_app_name", Text(_APP_NAME, "lowercase letters, digits and '-', starting with a letter, at most 32 characters"),
-             None, "The app's name: unit fleet-<name>.service, /opt/<name>, /etc/fleet/<name>.env.", "app", "required to deploy"),
-    Variable("fleet_app_src", LocalPath(), None,
-             "Folder on the control machine holding the app (package.json, entry file).", "app", "required to deploy"),
-    Variable("fleet_app_entry", Text(_ENTRY, "a relative path inside the app without '..' or spaces"), "server.js",
-             "Entry file, relative to the app folder.", "app"),
-    Variable("fleet_app_port", Integer(1, 65535), 3000,
-             "Port the app listens on (passed as PORT).", "app"),
-    Variable("fleet_app_health_path", Text(r"/[^\s]*", "an HTTP path starting with '/'"), "/healthz",
-             "HTTP path that answers 2xx when the app is healthy.", "app"),
-    Variable("fleet_app_env", Environment(), {},
-             "Extra environment for the app, written to /etc/fleet/<name>.env (mode 0600); may hold secrets. PORT, FLEET_WORKERS and NODE_CLUSTER_SCHED_POLICY come from their fleet_* variables.", "app"),
-    Variable("fleet_app_user", Text(_USER_NAME, "a Unix user name other than root"), None,
-             "Unprivileged user (and group) the app runs as.", "app", "the app name"),
-    Variable("fleet_app_writable_paths", RemotePaths(), [],
-             "Extra absolute paths the app may write besides /opt/<name>/shared.", "app"),
-    # policy
-    Variable("fleet_decision_table", LocalPath(), None,
-             "Decision table file replacing the one shipped with fleetctl.", "policy", "shipped table"),
-    Variable("fleet_mode", Choice(("single", "cluster")), None,
-             "Force the process mode instead of the table's.", "policy", "from table"),
-    Variable("fleet_workers", Integer(1), None,
-             "Force the worker count (2 or more means cluster).", "policy", "from table"),
-    Variable("fleet_scheduling", Choice(("rr", "none")), None,
-             "Force the cluster scheduling policy (NODE_CLUSTER_SCHED_POLICY).", "policy", "from table"),
-    Variable("fleet_reserve_cpus", Integer(0), 0,
-             "CPUs kept free for the system when workers are sized automatically.", "policy"),
-    Variable("fleet_worker_memory_mb", Integer(16), 256,
-             "Memory budget per worker, in MiB, for sizing workers and MemoryMax.", "policy"),
-    Variable("fleet_reserve_memory_mb", Integer(0), 256,
-             "Memory kept free for the system, in MiB, when sizing workers.", "policy"),
-    # rollout
-    Variable("fleet_serial", Serial(), 1,
-             "Hosts per rollout batch, as Ansible's serial: a count, a percentage, or a list for growing batches.", "rollout"),
-    Variable("fleet_max_fail_percentage", Number(0), 0,
-             "Stop the rollout when more than this percentage of a batch fails (0: any failure stops it).", "rollout"),
-    Variable("fleet_health_timeout", Number(0, exclusive_minimum=True), 30,
-             "Seconds to wait for the health check to pass after a restart.", "rollout"),
-    Variable("fleet_health_retries", Integer(0), 5,
-             "Health check retries before a host counts as failed.", "rollout"),
-    Variable("fleet_keep_releases", Integer(1), 5,
-             "Releases kept in /opt/<name>/releases; older ones are deleted.", "rollout"),
+    # How fleetctl reaches and labels the host.
+    Variable(
+        "fleet_kind", Choice(("pi", "container", "vm", "server")), None,
+        "What the host is; overrides the kind detected from facts.", default_doc="detected",
+    ),
+    Variable(
+        "fleet_known_hosts_file", LocalPath(), None,
+        "known_hosts file used to verify host keys.", default_doc="~/.ssh/known_hosts",
+    ),
+    Variable(
+        "fleet_trust_on_first_use", Boolean(), False,
+        "Accept and record an unknown host key on first contact instead of refusing.",
+    ),
+    # The app.
+    Variable(
+        "fleet_app_name", Text(_APP_NAME, _APP_NAME_RULE), None,
+        "The app's name: unit fleet-<name>.service, /opt/<name>, /etc/fleet/<name>.env.",
+        default_doc="required to deploy",
+    ),
+    Variable(
+        "fleet_app_src", LocalPath(), None,
+        "Folder on the control machine holding the app (package.json, entry file).",
+        default_doc="required to deploy",
+    ),
+    Variable(
+        "fleet_app_entry", Text(_ENTRY, "a relative path inside the app without '..' or spaces"), "server.js",
+        "Entry file, relative to the app folder.",
+    ),
+    Variable("fleet_app_port", Integer(1, 65535), 3000, "Port the app listens on (passed as PORT)."),
+    Variable(
+        "fleet_app_health_path", Text(r"/[^\s]*", "an HTTP path starting with '/'"), "/healthz",
+        "HTTP path that answers 2xx when the app is healthy.",
+    ),
+    Variable(
+        "fleet_app_env", Environment(), {},
+        "Extra environment for the app, written to /etc/fleet/<name>.env (mode 0600); may hold secrets."
+        " PORT, FLEET_WORKERS and NODE_CLUSTER_SCHED_POLICY come from their fleet_* variables.",
+    ),
+    Variable(
+        "fleet_app_user", Text(_USER_NAME, "a Unix user name other than root"), None,
+        "Unprivileged user (and group) the app runs as.", default_doc="the app name",
+    ),
+    Variable(
+        "fleet_app_writable_paths", RemotePaths(), [],
+        "Extra absolute paths the app may write besides /opt/<name>/shared; they must exist on the host.",
+    ),
+    # The decision table and its overrides.
+    Variable(
+        "fleet_decision_table", LocalPath(), None,
+        "Decision table file replacing the one shipped with fleetctl.", default_doc="shipped table",
+    ),
+    Variable(
+        "fleet_mode", Choice(("single", "cluster")), None,
+        "Force the process mode instead of the table's.", default_doc="from table",
+    ),
+    Variable(
+        "fleet_workers", Integer(1), None,
+        "Force the worker count (2 or more means cluster).", default_doc="from table",
+    ),
+    Variable(
+        "fleet_scheduling", Choice(("rr", "none")), None,
+        "Force the cluster scheduling policy (NODE_CLUSTER_SCHED_POLICY).", default_doc="from table",
+    ),
+    Variable(
+        "fleet_reserve_cpus", Integer(0), 0,
+        "CPUs kept free for the system when workers are sized automatically.",
+    ),
+    Variable(
+        "fleet_worker_memory_mb", Integer(16), 256,
+        "Memory budget per worker, in MiB, for sizing workers and MemoryMax.",
+    ),
+    Variable(
+        "fleet_reserve_memory_mb", Integer(0), 256,
+        "Memory kept free for the system, in MiB, when sizing workers.",
+    ),
+    # The rollout (read by deploy).
+    Variable(
+        "fleet_serial", Serial(), 1,
+        "Hosts per rollout batch, as Ansible's serial: a count, a percentage, or a list for growing batches.",
+    ),
+    Variable(
+        "fleet_max_fail_percentage", Number(0), 0,
+        "Stop the rollout when more than this percentage of a batch fails (0: any failure stops it).",
+    ),
+    Variable(
+        "fleet_health_timeout", Number(0, exclusive_minimum=True), 30,
+        "Seconds to wait for the health check to pass after a restart.",
+    ),
+    Variable("fleet_health_retries", Integer(0), 5, "Health check retries before a host counts as failed."),
+    Variable(
+        "fleet_keep_releases", Integer(1), 5,
+        "Releases kept in /opt/<name>/releases; older ones are deleted.",
+    ),
 )
 
 FLEET_VARIABLES_BY_NAME = {variable.name: variable for variable in FLEET_VARIABLES}
