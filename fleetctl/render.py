@@ -10,7 +10,7 @@ import re
 import jinja2
 
 from fleetctl.inventory.app import AppSpec
-from fleetctl.policy.decide import Decision
+from fleetctl.policy import Decision
 from fleetctl.resources import templates_dir
 
 UNIT_TEMPLATE = "fleet-app.service.j2"
@@ -32,6 +32,8 @@ _PLAIN_WORD = re.compile(r"[A-Za-z0-9_./@+=:,-]+")
 
 def render_unit(app: AppSpec, decision: Decision, runtime_path: str = RUNTIME_PATH, node_path: str = NODE_PATH) -> str:
     """The systemd unit (fleet-<app>.service) running ``app`` as ``decision`` says."""
+    if decision.mode == "cluster" and decision.scheduling not in ("rr", "none"):
+        raise ValueError(f"a cluster decision needs scheduling rr or none, got {decision.scheduling!r}")
     if decision.mode == "cluster":
         exec_start = [node_path, runtime_path, app.entry_path]
     else:

@@ -83,6 +83,12 @@ def test_cluster_unit_carries_scheduling_none():
     assert '"NODE_CLUSTER_SCHED_POLICY=none"' in values(render_unit(SHOP, none), "Service", "Environment")[1]
 
 
+def test_cluster_decision_without_scheduling_is_refused():
+    broken = Decision(mode="cluster", workers=2, scheduling=None, reason="r", row="x", memory_max_mb=600)
+    with pytest.raises(ValueError, match="^a cluster decision needs scheduling rr or none, got None$"):
+        render_unit(SHOP, broken)
+
+
 def test_single_unit_runs_node_on_the_entry_file():
     unit = render_unit(SHOP, SINGLE)
     assert one(unit, "Service", "ExecStart") == "/usr/bin/node /opt/shop/current/server.js"
