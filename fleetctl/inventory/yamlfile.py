@@ -50,8 +50,7 @@ def _construct_unsafe(loader: _LineLoader, node: yaml.Node):
 
 def _refuse_vault(loader: _LineLoader, node: yaml.Node):
     raise yaml.constructor.ConstructorError(
-        None, None, "ansible-vault encrypted values (!vault) are not supported; use fleet_app_env from a"
-        " file you decrypt first", node.start_mark
+        None, None, "ansible-vault encrypted values (!vault) are not supported; decrypt them first", node.start_mark
     )
 
 

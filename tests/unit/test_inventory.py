@@ -242,27 +242,53 @@ def test_relative_path_is_shown_as_given(tmp_path, monkeypatch):
     [
         ("", ":1: the inventory is empty"),
         ("all:\n  vars:\n    x: 1\n", ":1: the inventory defines no hosts"),
-        ("all:\n  hosts:\n    - h1\n", ":2: hosts of group all must be a mapping of host names (a list is not valid Ansible YAML)"),
-        ("all:\n  hosts:\n    h1:\n      ansible_connection: docker\n", ":4: ansible_connection must be ssh or local, got 'docker'"),
-        ("all:\n  hosts:\n    h1:\n      ansible_become: maybe\n", ":4: ansible_become must be a boolean, got 'maybe'"),
-        ("all:\n  hosts:\n    h1:\n      fleet_app_port: 70000\n", ":4: fleet_app_port must be <= 65535, got 70000"),
-        ("all:\n  hosts:\n    h1:\n      fleet_workers: true\n", ":4: fleet_workers must be an integer, got true"),
-        ("all:\n  hosts:\n    h1:\n      fleet_kind: laptop\n", ":4: fleet_kind must be one of pi, container, vm, server, got 'laptop'"),
-        ("all:\n  hosts:\n    h1:\n      fleet_serial: [1, 'half']\n", ":4: fleet_serial must be an integer >= 1 or a percentage like '25%', got 'half'"),
-        ("all:\n  hosts:\n    h1:\n      fleet_app_name: My App\n", ":4: fleet_app_name must be lowercase letters, digits and '-', starting with a letter, at most 32 characters, got 'My App'"),
-        ("all:\n  hosts:\n    h1:\n      fleet_app_entry: ../etc/passwd\n", ":4: fleet_app_entry must be a relative path inside the app without '..' or spaces, got '../etc/passwd'"),
-        ("all:\n  hosts:\n    h1:\n      fleet_app_env: {PATH: [1]}\n", ":4: fleet_app_env.PATH must be a string or number, got a list"),
+        (
+            "all:\n  hosts:\n    - h1\n",
+            ":2: hosts of group all must be a mapping of host names (a list is not valid Ansible YAML)",
+        ),
         ("all:\n  vars: [x]\n  hosts:\n    h1:\n", ":2: vars of group all must be a mapping of variables"),
-        ("all:\n  hosts:\n    h1:\n      fleet_app_user: root\n", ":4: fleet_app_user must be a Unix user name other than root, got 'root'"),
-        ("all:\n  hosts:\n    h1:\n      fleet_app_env: {PORT: 80}\n", ":4: fleet_app_env.PORT is set by fleetctl; use fleet_app_port instead"),
-        ("all:\n  hosts:\n    h1:\n      db_password: !vault |\n        $ANSIBLE_VAULT;1.1;AES256\n        6162\n",
-         ":4: invalid YAML: ansible-vault encrypted values (!vault) are not supported; use fleet_app_env from a file you decrypt first (column 20)"),
-        ("all:\n  children:\n    a:\n      children:\n        b:\n          children:\n            a:\n          hosts: {h1: }\n", ":7: groups nest in a cycle: a -> b -> a"),
+        (
+            "all:\n  children:\n    a:\n      children:\n        b:\n          children:\n            a:\n"
+            "          hosts: {h1: }\n",
+            ":7: groups nest in a cycle: a -> b -> a",
+        ),
     ],
 )
 def test_bad_inventory_messages(tmp_path, text, expected):
     path = write(tmp_path, text)
     assert load_error(path) == f"{path}{expected}"
+
+
+@pytest.mark.parametrize(
+    ("variable", "expected"),
+    [
+        ("ansible_connection: docker", "ansible_connection must be ssh or local, got 'docker'"),
+        ("ansible_become: maybe", "ansible_become must be a boolean, got 'maybe'"),
+        ("fleet_app_port: 70000", "fleet_app_port must be <= 65535, got 70000"),
+        ("fleet_workers: true", "fleet_workers must be an integer, got true"),
+        ("fleet_kind: laptop", "fleet_kind must be one of pi, container, vm, server, got 'laptop'"),
+        ("fleet_serial: [1, 'half']", "fleet_serial must be an integer >= 1 or a percentage like '25%', got 'half'"),
+        (
+            "fleet_app_name: My App",
+            "fleet_app_name must be lowercase letters, digits and '-', starting with a letter,"
+            " at most 32 characters, got 'My App'",
+        ),
+        (
+            "fleet_app_entry: ../etc/passwd",
+            "fleet_app_entry must be a relative path inside the app without '..' or spaces, got '../etc/passwd'",
+        ),
+        ("fleet_app_env: {PATH: [1]}", "fleet_app_env.PATH must be a string or number, got a list"),
+        ("fleet_app_env: {PORT: 80}", "fleet_app_env.PORT is set by fleetctl; use fleet_app_port instead"),
+        ("fleet_app_user: root", "fleet_app_user must be a Unix user name other than root, got 'root'"),
+        (
+            "db_password: !vault |\n        $ANSIBLE_VAULT;1.1;AES256\n        6162",
+            "invalid YAML: ansible-vault encrypted values (!vault) are not supported; decrypt them first (column 20)",
+        ),
+    ],
+)
+def test_bad_host_variable_messages(tmp_path, variable, expected):
+    path = write(tmp_path, f"all:\n  hosts:\n    h1:\n      {variable}\n")
+    assert load_error(path) == f"{path}:4: {expected}"
 
 
 def test_valid_rollout_and_app_values_are_accepted(tmp_path):

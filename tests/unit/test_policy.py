@@ -298,11 +298,14 @@ def test_no_matching_row_is_an_error_unless_a_variable_decides(tmp_path):
          ":3: row 1 (a): result workers must be auto or an integer >= 1, got 'some'"),
         ("rows:\n  - name: a\n    match: {node_version: '~18'}\n    result: {mode: single}\n    reason: r\n",
          ":3: row 1 (a): match node_version: '~18' is not a comparison like >=18 or <22.1"),
-        ("rows:\n  - name: a\n    match:\n      cpus_effective: {below: 2}\n    result: {mode: single}\n    reason: r\n",
+        ("rows:\n  - name: a\n    match:\n      cpus_effective: {below: 2}\n"
+         "    result: {mode: single}\n    reason: r\n",
          ":4: row 1 (a): match cpus_effective: unknown bound below (use gt, gte, lt, lte)"),
-        ("rows:\n  - name: a\n    match:\n      memory_effective_mb: {lt: lots}\n    result: {mode: single}\n    reason: r\n",
+        ("rows:\n  - name: a\n    match:\n      memory_effective_mb: {lt: lots}\n"
+         "    result: {mode: single}\n    reason: r\n",
          ":4: row 1 (a): match memory_effective_mb.lt must be a number, got 'lots'"),
-        ("rows:\n  - name: a\n    result: {mode: single}\n", ":2: row 1 (a): needs a reason, the sentence shown to explain the decision"),
+        ("rows:\n  - name: a\n    result: {mode: single}\n",
+         ":2: row 1 (a): needs a reason, the sentence shown to explain the decision"),
         ("rows:\n  - match: {}\n    result: {mode: single}\n    reason: r\n", ":2: row 1: needs a name"),
         ("rows:\n  - name: a\n    result: {mode: single}\n    reason: r\n    when: always\n",
          ":5: row 1 (a): unknown key when (a row has name, match, result, reason)"),
