@@ -68,116 +68,121 @@ cgroup_walk() {
 
 # ---- main: everything above only defines functions ----
 
-section probe
-echo 'fleetctl-probe 1'
+# Node.js takes longest to start (most of the probe's time on a Pi), so it runs
+# first, in parallel with every other section; its output waits in the pipe
+# and is printed last, in its own section.
+{ has node && node -p 'process.versions.node+" "+process.versions.uv' 2>/dev/null; } | {
+    section probe
+    echo 'fleetctl-probe 1'
 
-section hostname
-first_line /proc/sys/kernel/hostname
+    section hostname
+    first_line /proc/sys/kernel/hostname
 
-section uname_m
-uname -m 2>/dev/null
+    section uname_m
+    uname -m 2>/dev/null
 
-section long_bit
-getconf LONG_BIT 2>/dev/null
+    section long_bit
+    getconf LONG_BIT 2>/dev/null
 
-section cpu_online
-first_line /sys/devices/system/cpu/online
+    section cpu_online
+    first_line /sys/devices/system/cpu/online
 
-section nprocessors_onln
-has getconf && getconf _NPROCESSORS_ONLN 2>/dev/null
+    section nprocessors_onln
+    has getconf && getconf _NPROCESSORS_ONLN 2>/dev/null
 
-section cpus_allowed
-[ -r /proc/self/status ] && grep '^Cpus_allowed_list:' /proc/self/status 2>/dev/null
+    section cpus_allowed
+    [ -r /proc/self/status ] && grep '^Cpus_allowed_list:' /proc/self/status 2>/dev/null
 
-section meminfo
-first_line /proc/meminfo
+    section meminfo
+    first_line /proc/meminfo
 
-section self_cgroup
-[ -r /proc/self/cgroup ] && cat /proc/self/cgroup 2>/dev/null
+    section self_cgroup
+    [ -r /proc/self/cgroup ] && cat /proc/self/cgroup 2>/dev/null
 
-# One line per cgroup mount: fstype, root inside the hierarchy, mount point,
-# super options (which name the v1 controllers).
-_mounts=
-if [ -r /proc/self/mountinfo ] && has awk; then
-    _mounts=$(awk '{ for (i = 7; i <= NF; i++) if ($i == "-") {
-                       if ($(i + 1) == "cgroup" || $(i + 1) == "cgroup2") print $(i + 1), $4, $5, $(i + 3)
-                       break } }' /proc/self/mountinfo 2>/dev/null)
-fi
-section cgroup_mounts
-[ -n "$_mounts" ] && printf '%s\n' "$_mounts"
+    # One line per cgroup mount: fstype, root inside the hierarchy, mount point,
+    # super options (which name the v1 controllers).
+    _mounts=
+    if [ -r /proc/self/mountinfo ] && has awk; then
+        _mounts=$(awk '{ for (i = 7; i <= NF; i++) if ($i == "-") {
+                           if ($(i + 1) == "cgroup" || $(i + 1) == "cgroup2") print $(i + 1), $4, $5, $(i + 3)
+                           break } }' /proc/self/mountinfo 2>/dev/null)
+    fi
+    section cgroup_mounts
+    [ -n "$_mounts" ] && printf '%s\n' "$_mounts"
 
-section cgroup_limits
-[ -n "$_mounts" ] && printf '%s\n' "$_mounts" |
-    while read -r _type _mroot _mpoint _opts; do
-        if [ "$_type" = cgroup2 ]; then
-            _cg=$(cgroup_path "")
-            [ -n "$_cg" ] && cgroup_walk "$_mpoint" "$_mroot" "$_cg" cpu.max memory.max
-        else
-            case ",$_opts," in
-                *,cpu,*)
-                    _cg=$(cgroup_path cpu)
-                    [ -n "$_cg" ] && cgroup_walk "$_mpoint" "$_mroot" "$_cg" cpu.cfs_quota_us cpu.cfs_period_us ;;
-            esac
-            case ",$_opts," in
-                *,memory,*)
-                    _cg=$(cgroup_path memory)
-                    [ -n "$_cg" ] && cgroup_walk "$_mpoint" "$_mroot" "$_cg" memory.limit_in_bytes ;;
-            esac
-        fi
+    section cgroup_limits
+    [ -n "$_mounts" ] && printf '%s\n' "$_mounts" |
+        while read -r _type _mroot _mpoint _opts; do
+            if [ "$_type" = cgroup2 ]; then
+                _cg=$(cgroup_path "")
+                [ -n "$_cg" ] && cgroup_walk "$_mpoint" "$_mroot" "$_cg" cpu.max memory.max
+            else
+                case ",$_opts," in
+                    *,cpu,*)
+                        _cg=$(cgroup_path cpu)
+                        [ -n "$_cg" ] && cgroup_walk "$_mpoint" "$_mroot" "$_cg" cpu.cfs_quota_us cpu.cfs_period_us ;;
+                esac
+                case ",$_opts," in
+                    *,memory,*)
+                        _cg=$(cgroup_path memory)
+                        [ -n "$_cg" ] && cgroup_walk "$_mpoint" "$_mroot" "$_cg" memory.limit_in_bytes ;;
+                esac
+            fi
+        done
+
+    section device_tree_model
+    for _f in /proc/device-tree/model /sys/firmware/devicetree/base/model; do
+        if [ -r "$_f" ]; then tr -d '\000' < "$_f" 2>/dev/null; echo; break; fi
     done
 
-section device_tree_model
-for _f in /proc/device-tree/model /sys/firmware/devicetree/base/model; do
-    if [ -r "$_f" ]; then tr -d '\000' < "$_f" 2>/dev/null; echo; break; fi
-done
+    # The first occurrence of each interesting /proc/cpuinfo key: the x86 flags
+    # line repeats once per CPU, and the Pi's Hardware/Model lines come last.
+    section cpuinfo
+    if [ -r /proc/cpuinfo ] && has awk; then
+        awk -F: '/^(model name|Hardware|Revision|Model|Processor|CPU implementer|CPU part|CPU architecture|flags|Features)[ \t]*:/ {
+                     key = $1; sub(/[ \t]+$/, "", key)
+                     if (!(key in seen)) { seen[key] = 1; print } }' /proc/cpuinfo 2>/dev/null
+    fi
 
-# The first occurrence of each interesting /proc/cpuinfo key: the x86 flags
-# line repeats once per CPU, and the Pi's Hardware/Model lines come last.
-section cpuinfo
-if [ -r /proc/cpuinfo ] && has awk; then
-    awk -F: '/^(model name|Hardware|Revision|Model|Processor|CPU implementer|CPU part|CPU architecture|flags|Features)[ \t]*:/ {
-                 key = $1; sub(/[ \t]+$/, "", key)
-                 if (!(key in seen)) { seen[key] = 1; print } }' /proc/cpuinfo 2>/dev/null
-fi
+    section systemd_detect_virt_vm
+    has systemd-detect-virt && systemd-detect-virt --vm 2>/dev/null
 
-section systemd_detect_virt_vm
-has systemd-detect-virt && systemd-detect-virt --vm 2>/dev/null
+    section systemd_detect_virt_container
+    has systemd-detect-virt && systemd-detect-virt --container 2>/dev/null
 
-section systemd_detect_virt_container
-has systemd-detect-virt && systemd-detect-virt --container 2>/dev/null
+    section container_markers
+    for _f in /.dockerenv /run/.containerenv; do
+        [ -e "$_f" ] && printf '%s\n' "$_f"
+    done
 
-section container_markers
-for _f in /.dockerenv /run/.containerenv; do
-    [ -e "$_f" ] && printf '%s\n' "$_f"
-done
+    section run_systemd_container
+    first_line /run/systemd/container
 
-section run_systemd_container
-first_line /run/systemd/container
+    section pid1_cgroup
+    [ -r /proc/1/cgroup ] && cat /proc/1/cgroup 2>/dev/null
 
-section pid1_cgroup
-[ -r /proc/1/cgroup ] && cat /proc/1/cgroup 2>/dev/null
+    section dmi
+    labelled /sys/class/dmi/id/sys_vendor /sys/class/dmi/id/product_name
 
-section dmi
-labelled /sys/class/dmi/id/sys_vendor /sys/class/dmi/id/product_name
+    section os_release
+    if [ -r /etc/os-release ]; then
+        cat /etc/os-release 2>/dev/null
+    elif [ -r /usr/lib/os-release ]; then
+        cat /usr/lib/os-release 2>/dev/null
+    fi
 
-section os_release
-if [ -r /etc/os-release ]; then
-    cat /etc/os-release 2>/dev/null
-elif [ -r /usr/lib/os-release ]; then
-    cat /usr/lib/os-release 2>/dev/null
-fi
+    section pid1_comm
+    first_line /proc/1/comm
 
-section pid1_comm
-first_line /proc/1/comm
+    section run_systemd_system
+    [ -d /run/systemd/system ] && echo present
 
-section run_systemd_system
-[ -d /run/systemd/system ] && echo present
+    section systemctl_version
+    has systemctl && systemctl --version 2>/dev/null | head -n 1
 
-section systemctl_version
-has systemctl && systemctl --version 2>/dev/null | head -n 1
+    section node_versions
+    cat
 
-section node_versions
-has node && node -p 'process.versions.node+" "+process.versions.uv' 2>/dev/null
-
-section end
+    section end
+}
 exit 0

@@ -487,7 +487,7 @@ def test_probe_script_survives_missing_files(tmp_path):
     done = subprocess.run(["dash", "-s"], input=script, capture_output=True, text=True, timeout=30)
     assert done.returncode == 0
     headers = [line for line in done.stdout.splitlines() if line.startswith("==> ")]
-    expected = [line for line in probe_script().splitlines() if line.startswith("section ")]
+    expected = [line.strip() for line in probe_script().splitlines() if line.strip().startswith("section ")]
     assert [h.split()[1] for h in headers] == [e.split()[1] for e in expected]
     with pytest.raises(ProbeParseError, match="probe output has no"):
         parse_probe(done.stdout)
