@@ -231,6 +231,11 @@ def test_inventory_that_is_not_a_mapping():
     assert load_error(path) == f"{path}:1: an inventory must be a mapping of groups, starting with all:"
 
 
+def test_missing_inventory_file(tmp_path):
+    path = tmp_path / "nope.yaml"
+    assert load_error(path) == f"{path}: cannot read file: No such file or directory"
+
+
 def test_relative_path_is_shown_as_given(tmp_path, monkeypatch):
     write(tmp_path, "all:\n  hosts:\n    h1:\n      ansible_port: ssh\n", "inventories/prod.yaml")
     monkeypatch.chdir(tmp_path)
