@@ -4,6 +4,7 @@ import click
 
 from fleetctl import __version__
 from fleetctl.cli.lab import lab
+from fleetctl.cli.plan import facts_command, plan_command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -12,4 +13,6 @@ def main() -> None:
     """Deploy Node.js services to fleets of servers, VMs, containers and Raspberry Pis."""
 
 
+main.add_command(plan_command)
+main.add_command(facts_command)
 main.add_command(lab)

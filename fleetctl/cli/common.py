@@ -1,0 +1,45 @@
+"""What the commands share: loading an inventory with --limit, exit codes, consoles."""
+
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from fleetctl.inventory import Host, InventoryError, load_inventory
+from fleetctl.policy import PolicyError
+
+# Exit codes: 1 when a host failed, 2 when the input is bad and no host was contacted.
+EXIT_HOST_FAILED = 1
+EXIT_BAD_INPUT = 2
+
+# Piped output is not cut at 80 columns: tables stay whole for logs and CI.
+out = Console() if sys.stdout.isatty() else Console(width=160)
+err = Console(stderr=True)
+
+inventory_argument = click.argument("inventory", type=click.Path(path_type=Path, dir_okay=False))
+limit_option = click.option(
+    "--limit", "-l", metavar="PATTERN",
+    help="Hosts or groups to act on: names or globs, comma-separated, '!' excludes (Ansible's --limit).",
+)
+forks_option = click.option("--forks", "-f", type=click.IntRange(min=1), default=10, show_default=True,
+                            help="Hosts contacted in parallel.")
+tofu_option = click.option("--trust-on-first-use", is_flag=True,
+                           help="Accept and record unknown host keys (a changed key is always refused).")
+
+
+def bad_input(message: str) -> "click.exceptions.Exit":
+    err.print(f"Error: {message}", markup=False, highlight=False, soft_wrap=True)
+    return click.exceptions.Exit(EXIT_BAD_INPUT)
+
+
+def select_hosts(inventory: Path, limit: str | None) -> list[Host]:
+    """Load and select, or exit 2 with the one-line error."""
+    try:
+        return load_inventory(inventory).select(limit)
+    except (InventoryError, PolicyError) as error:
+        raise bad_input(str(error)) from None
+
+
+def is_interactive() -> bool:
+    return sys.stderr.isatty()

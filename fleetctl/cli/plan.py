@@ -1,0 +1,111 @@
+"""`fleetctl plan` and `fleetctl facts`: probe hosts and show what they are and how the app will run."""
+
+import json
+from pathlib import Path
+
+import click
+from rich import box
+from rich.progress import Progress
+from rich.table import Table
+
+from fleetctl.cli.common import (
+    EXIT_HOST_FAILED, bad_input, err, forks_option, inventory_argument, limit_option, out, select_hosts,
+    tofu_option,
+)
+from fleetctl.facts import probe_hosts
+from fleetctl.inventory import InventoryError
+from fleetctl.plan import HostPlan, plan
+from fleetctl.policy import PolicyError
+
+
+def _probe_progress(total: int):
+    """A progress bar on stderr while hosts are probed; returns (progress, callback)."""
+    progress = Progress(console=err, transient=True)
+    task = progress.add_task("probing hosts", total=total)
+    return progress, lambda _result: progress.advance(task)
+
+
+@click.command("plan")
+@inventory_argument
+@limit_option
+@forks_option
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON (one object per host).")
+@click.option("--units", is_flag=True, help="Also print each host's rendered systemd unit.")
+@tofu_option
+def plan_command(inventory: Path, limit: str | None, forks: int, as_json: bool, units: bool,
+                 trust_on_first_use: bool) -> None:
+    """Probe every host and show, per host, how the app would run and why. Changes nothing."""
+    hosts = select_hosts(inventory, limit)
+    progress, advance = _probe_progress(len(hosts))
+    try:
+        with progress:
+            rows = plan(hosts, forks=forks, trust_on_first_use=trust_on_first_use, on_probed=advance)
+    except (InventoryError, PolicyError) as error:
+        raise bad_input(str(error)) from None
+    if as_json:
+        click.echo(json.dumps([row.to_dict() for row in rows], indent=2))
+    else:
+        out.print(plan_table(rows))
+        print_reasons(rows)
+        if units:
+            _print_units(rows)
+    if not all(row.ok for row in rows):
+        raise click.exceptions.Exit(EXIT_HOST_FAILED)
+
+
+def plan_table(rows: list[HostPlan]) -> Table:
+    table = Table(title="fleetctl plan", title_justify="left", box=box.SIMPLE_HEAD,
+                  caption="CPUs: effective/online; mem: effective MiB", caption_justify="left")
+    table.add_column("host", no_wrap=True)
+    for header in ("kind", "arch", "CPUs", "mem", "mode", "workers", "sched"):
+        table.add_column(header, no_wrap=True)
+    for row in rows:
+        if row.facts is None or row.decision is None:
+            table.add_row(row.host, row.facts.kind if row.facts else "-", "", "", "", "[red]failed[/]", "", "")
+            continue
+        facts, decision = row.facts, row.decision
+        table.add_row(
+            row.host, facts.kind, facts.arch, f"{facts.cpus_effective:g}/{facts.cpus_online}",
+            str(facts.memory_effective_mb), decision.mode, str(decision.workers), decision.scheduling or "-",
+        )
+    return table
+
+
+def print_reasons(rows: list[HostPlan]) -> None:
+    """Why each host is what it is and runs as it does (or why it failed), one host per paragraph."""
+    for row in rows:
+        if row.facts is None or row.decision is None:
+            out.print(f"[bold]{row.host}[/]: [red]{row.error}[/]", highlight=False)
+            continue
+        out.print(f"[bold]{row.host}[/]: {row.facts.kind} ({row.facts.kind_evidence}); "
+                  f"{row.decision.reason}", highlight=False)
+
+
+def _print_units(rows: list[HostPlan]) -> None:
+    for row in rows:
+        if row.unit is None:
+            note = row.error or "no fleet_app_name set, so no unit"
+            out.print(f"\n# {row.host}: {note}", markup=False)
+        else:
+            out.print(f"\n# {row.host}\n{row.unit}", markup=False, highlight=False)
+
+
+@click.command("facts")
+@inventory_argument
+@limit_option
+@forks_option
+@click.option("--raw", is_flag=True, help="Include each host's raw probe output.")
+@tofu_option
+def facts_command(inventory: Path, limit: str | None, forks: int, raw: bool, trust_on_first_use: bool) -> None:
+    """Print each host's parsed facts as JSON (and, with --raw, the probe's output)."""
+    hosts = select_hosts(inventory, limit)
+    results = probe_hosts([host.connection for host in hosts], forks=forks, trust_on_first_use=trust_on_first_use)
+    document = []
+    for result in results:
+        entry = {"host": result.name, "facts": result.facts.to_dict() if result.facts else None, "error": result.error}
+        if raw:
+            entry["raw"] = result.raw
+        document.append(entry)
+    click.echo(json.dumps(document, indent=2))
+    if not all(result.ok for result in results):
+        raise click.exceptions.Exit(EXIT_HOST_FAILED)
