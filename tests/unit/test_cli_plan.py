@@ -1,0 +1,70 @@
+"""The plan and facts commands: exit codes, one-line errors, the JSON contract (local connection)."""
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from fleetctl.cli import main
+
+REPO = Path(__file__).resolve().parents[2]
+BAD = REPO / "tests/unit/fixtures/inventories/bad"
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+@pytest.mark.parametrize("name", sorted(path.name for path in BAD.glob("*.yaml")))
+def test_bad_inventory_is_one_line_naming_the_file_exit_2(name):
+    result = invoke("plan", str(BAD / name))
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: ") and name in lines[0]
+
+
+def test_bad_policy_override_names_host_and_variable_exit_2(tmp_path):
+    inventory = tmp_path / "inv.yaml"
+    inventory.write_text("all:\n  hosts:\n    here:\n      ansible_connection: local\n      fleet_mode: single\n"
+                         "      fleet_workers: 4\n")
+    result = invoke("plan", str(inventory))
+    assert result.exit_code == 2
+    assert "fleet_workers" in result.stderr or "fleet_mode" in result.stderr
+
+
+def test_unknown_limit_is_bad_input():
+    result = invoke("plan", str(REPO / "inventories/local.yaml"), "--limit", "nosuchhost")
+    assert result.exit_code == 2
+
+
+def test_plan_of_this_machine_over_the_local_connection():
+    result = invoke("plan", str(REPO / "inventories/local.yaml"), "--json")
+    assert result.exit_code == 0, result.stderr
+    [row] = json.loads(result.stdout)
+    assert row["host"] == "localhost" and row["error"] is None
+    assert row["mode"] in ("single", "cluster") and row["workers"] >= 1
+    assert row["facts"]["cpus_online"] >= 1 and row["reason"]
+
+
+def test_plan_table_shows_every_host_and_its_reason():
+    result = invoke("plan", str(REPO / "inventories/local.yaml"))
+    assert result.exit_code == 0
+    assert "localhost" in result.stdout and "row " in result.stdout
+
+
+def test_facts_prints_json_with_raw_probe():
+    result = invoke("facts", str(REPO / "inventories/local.yaml"), "--raw")
+    assert result.exit_code == 0
+    [entry] = json.loads(result.stdout)
+    assert entry["facts"]["hostname"] and "==>" in entry["raw"]
+
+
+def test_units_flag_prints_the_rendered_unit(tmp_path):
+    inventory = tmp_path / "inv.yaml"
+    inventory.write_text("all:\n  hosts:\n    here:\n      ansible_connection: local\n      fleet_app_name: hello\n"
+                         "      fleet_workers: 2\n")
+    result = invoke("plan", str(inventory), "--units")
+    assert result.exit_code == 0, result.stderr
+    assert "ExecStart=/usr/bin/node /opt/fleet/runtime/node-cluster-runtime.js" in result.stdout
+    assert "FLEET_WORKERS=2" in result.stdout
