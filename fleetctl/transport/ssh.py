@@ -96,6 +96,17 @@ class SSHTransport(Transport):
         except Exception as error:  # every failure becomes one line naming the host
             self._connection.close()
             raise self._describe(error) from None
+        self._disable_nagle()
+
+    def _disable_nagle(self) -> None:
+        # paramiko leaves Nagle's algorithm on: every small request then waits
+        # for the peer's delayed ACK, about 40 ms per command (OpenSSH turns it
+        # off too). Hops through a ProxyJump ride on channels, not sockets.
+        hop = self._connection
+        while isinstance(hop, Connection):
+            if hop.transport is not None and isinstance(hop.transport.sock, socket.socket):
+                hop.transport.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            hop = hop.gateway
 
     def _describe(self, error: Exception) -> TransportError:
         name, host, port = self.name, self._connection.host, self._connection.port

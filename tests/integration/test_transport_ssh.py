@@ -255,3 +255,12 @@ def test_the_inventorys_connection_spec_is_accepted_with_its_trust_on_first_use(
     with connect(ConnectionSpec(**fields, trust_on_first_use=True), ssh_config_file=empty_ssh_config) as transport:
         assert transport.run(["true"]).ok
     assert known_hosts.read_text() == sshd.known_hosts_entry()
+
+
+def test_nagle_is_off_so_small_commands_do_not_wait_for_delayed_acks(transport):
+    import socket
+
+    # Private access on purpose: the socket option is the behaviour under test
+    # (with Nagle on, every command waited ~40 ms for the peer's delayed ACK).
+    sock = transport._connection.transport.sock
+    assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
