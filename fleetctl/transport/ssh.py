@@ -55,6 +55,9 @@ class SSHTransport(Transport):
             # Only the named key, like IdentitiesOnly: no surprise agent keys
             # eating the server's MaxAuthTries.
             connect_kwargs = {"key_filename": [str(Path(key_file).expanduser())], "allow_agent": False, "look_for_keys": False}
+        # A host that accepts TCP but never speaks SSH must not hold a fork
+        # for paramiko's default 15 s banner wait.
+        connect_kwargs.update(banner_timeout=connect_timeout, auth_timeout=connect_timeout)
         self._connection = Connection(
             address,
             user=user,
@@ -94,8 +97,9 @@ class SSHTransport(Transport):
         try:
             self._connection.open()
         except Exception as error:  # every failure becomes one line naming the host
+            described = self._describe(error)
             self._connection.close()
-            raise self._describe(error) from None
+            raise described from None
         self._disable_nagle()
 
     def _disable_nagle(self) -> None:
@@ -136,10 +140,21 @@ class SSHTransport(Transport):
             return TransportError(f"{name}: cannot resolve {host}")
         if isinstance(error, ConnectionRefusedError):
             return TransportError(f"{name}: connection refused at {host}:{port}")
+        if isinstance(error, EOFError):
+            return TransportError(f"{name}: connection closed by {host}:{port}")
+        if isinstance(error, SSHException) and self._no_banner_received():
+            return TransportError(f"{name}: timed out waiting for an SSH banner from {host}:{port}")
         if isinstance(error, (SSHException, OSError)):
             first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
             return TransportError(f"{name}: ssh error: {first_line}")
         return TransportError(f"{name}: {type(error).__name__}: {error}")
+
+    def _no_banner_received(self) -> bool:
+        # paramiko reports a silent server inconsistently ("Error reading SSH
+        # protocol banner" or, later, "No existing session"); what is certain
+        # is that no server version string ever arrived.
+        transport = self._connection.client.get_transport()
+        return transport is not None and not transport.remote_version
 
     def _execute(self, command: str, stdin: bytes | None, timeout: float) -> Result:
         if not self._connection.is_connected:
@@ -162,7 +177,7 @@ class SSHTransport(Transport):
                 stdout=stdout.decode(errors="replace"),
                 stderr=stderr.decode(errors="replace"),
             )
-        except (SSHException, OSError) as error:
+        except (SSHException, OSError, EOFError) as error:
             raise self._describe(error) from None
         finally:
             channel.close()

@@ -264,3 +264,50 @@ def test_nagle_is_off_so_small_commands_do_not_wait_for_delayed_acks(transport):
     # (with Nagle on, every command waited ~40 ms for the peer's delayed ACK).
     sock = transport._connection.transport.sock
     assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
+
+
+def test_a_port_that_never_answers_times_out(sshd, known_hosts, empty_ssh_config):
+    import socket
+
+    # A listener whose accept queue is full: Linux drops further SYNs, so the
+    # TCP connect itself hangs, as it does for a host behind a silent firewall.
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        port = listener.getsockname()[1]
+        fillers = []
+        for _ in range(3):
+            filler = socket.socket()
+            filler.setblocking(False)
+            filler.connect_ex(("127.0.0.1", port))
+            fillers.append(filler)
+        try:
+            transport = SSHTransport(
+                "web1", "127.0.0.1", port=port, user="root", key_file=str(sshd.client_key),
+                known_hosts_file=str(known_hosts), ssh_config_file=empty_ssh_config, connect_timeout=1,
+            )
+            with pytest.raises(TransportError) as failed:
+                transport.open()
+        finally:
+            for filler in fillers:
+                filler.close()
+    assert str(failed.value) in (
+        f"web1: timed out connecting to 127.0.0.1:{port}",
+        f"web1: timed out waiting for an SSH banner from 127.0.0.1:{port}",
+    )
+
+
+def test_a_server_that_never_speaks_ssh_times_out_on_the_banner(sshd, known_hosts, empty_ssh_config):
+    import socket
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(5)
+        port = listener.getsockname()[1]
+        transport = SSHTransport(
+            "web1", "127.0.0.1", port=port, user="root", key_file=str(sshd.client_key),
+            known_hosts_file=str(known_hosts), ssh_config_file=empty_ssh_config, connect_timeout=1,
+        )
+        with pytest.raises(TransportError) as failed:
+            transport.open()
+    assert str(failed.value) == f"web1: timed out waiting for an SSH banner from 127.0.0.1:{port}"
