@@ -1,7 +1,7 @@
 """Run on a host over SSH: fabric's Connection, paramiko's channel, verified host keys."""
 
 import errno
-import select
+import selectors
 import socket
 import time
 from pathlib import Path
@@ -26,7 +26,7 @@ from fleetctl.transport.hostkeys import (
 )
 from fleetctl.transport.ssh_config import SSHArgsError, load_ssh_config
 
-DEFAULT_CONNECT_TIMEOUT = 10.0
+DEFAULT_CONNECT_TIMEOUT = 10  # whole seconds: fabric truncates to int
 READ_SIZE = 65536
 
 
@@ -43,7 +43,7 @@ class SSHTransport(Transport):
         trust_on_first_use: bool = False,
         ssh_common_args: str | None = None,
         ssh_config_file: str | None = None,
-        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+        connect_timeout: int = DEFAULT_CONNECT_TIMEOUT,
     ) -> None:
         super().__init__(name, become)
         try:
@@ -165,6 +165,9 @@ class SSHTransport(Transport):
         except SSHException as error:
             raise self._describe(error) from None
         try:
+            # Bounds sendall() too: a command that never reads its stdin would
+            # otherwise block us on a full SSH window.
+            channel.settimeout(timeout)
             channel.exec_command(command)
             if stdin:
                 channel.sendall(stdin)
@@ -177,6 +180,8 @@ class SSHTransport(Transport):
                 stdout=stdout.decode(errors="replace"),
                 stderr=stderr.decode(errors="replace"),
             )
+        except socket.timeout:
+            raise TransportError(f"{self.name}: timed out after {timeout:g}s") from None
         except (SSHException, OSError, EOFError) as error:
             raise self._describe(error) from None
         finally:
@@ -185,18 +190,22 @@ class SSHTransport(Transport):
     def _read_until_eof(self, channel: Channel, deadline: float, timeout: float) -> tuple[bytes, bytes]:
         # Read both streams as they come: a command filling its stderr while we
         # wait on stdout would otherwise stall on the SSH window.
+        # A selector, not select(): with many hosts in parallel, descriptors
+        # pass select()'s limit of 1024.
         stdout, stderr = bytearray(), bytearray()
-        while True:
-            while channel.recv_ready():
-                stdout += channel.recv(READ_SIZE)
-            while channel.recv_stderr_ready():
-                stderr += channel.recv_stderr(READ_SIZE)
-            if channel.eof_received and not channel.recv_ready() and not channel.recv_stderr_ready():
-                return bytes(stdout), bytes(stderr)
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TransportError(f"{self.name}: timed out after {timeout:g}s")
-            select.select([channel], [], [], min(remaining, 1.0))
+        with selectors.DefaultSelector() as selector:
+            selector.register(channel, selectors.EVENT_READ)
+            while True:
+                while channel.recv_ready():
+                    stdout += channel.recv(READ_SIZE)
+                while channel.recv_stderr_ready():
+                    stderr += channel.recv_stderr(READ_SIZE)
+                if channel.eof_received and not channel.recv_ready() and not channel.recv_stderr_ready():
+                    return bytes(stdout), bytes(stderr)
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TransportError(f"{self.name}: timed out after {timeout:g}s")
+                selector.select(min(remaining, 1.0))
 
     def close(self) -> None:
         self._connection.close()

@@ -311,3 +311,18 @@ def test_a_server_that_never_speaks_ssh_times_out_on_the_banner(sshd, known_host
         with pytest.raises(TransportError) as failed:
             transport.open()
     assert str(failed.value) == f"web1: timed out waiting for an SSH banner from 127.0.0.1:{port}"
+
+
+def test_large_output_on_both_streams_and_large_stdin(transport):
+    # More than the SSH window on stdout and stderr at once, from a 2 MB script
+    # (the script itself travels on stdin).
+    script = "head -c 3000000 /dev/zero | tr '\\0' o\nhead -c 3000000 /dev/zero | tr '\\0' e >&2\n"
+    result = transport.run(script=script + "#" + "x" * 2_000_000 + "\necho done\n")
+    assert result.ok
+    assert result.stderr == "e" * 3_000_000
+    assert result.stdout == "o" * 3_000_000 + "done\n"
+
+
+def test_a_command_that_ignores_a_large_stdin_still_times_out(transport):
+    with pytest.raises(TransportError, match=r"^web1: timed out after 1s$"):
+        transport.run(script="sleep 30\n" + "#" * 10_000_000, timeout=1)
