@@ -2,7 +2,7 @@
 
 from typing import Protocol
 
-from fleetctl.transport.base import Transport
+from fleetctl.transport.base import Transport, TransportError
 from fleetctl.transport.local import LocalTransport
 from fleetctl.transport.ssh import SSHTransport
 
@@ -32,7 +32,7 @@ def connect(spec: ConnectionSpecLike, trust_on_first_use: bool = False, ssh_conf
     if spec.connection == "local":
         return LocalTransport(spec.name, become=spec.become)
     if spec.connection != "ssh":
-        raise ValueError(f"{spec.name}: unknown connection {spec.connection!r} (expected ssh or local)")
+        raise TransportError(f"{spec.name}: unknown connection {spec.connection!r} (expected ssh or local)")
     transport = SSHTransport(
         spec.name,
         spec.address,

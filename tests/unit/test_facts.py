@@ -3,13 +3,15 @@
 import os
 import shutil
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from fleetctl.facts import Facts, ProbeParseError, apply_kind_override, parse_probe, probe_script
+from fleetctl.facts import Facts, ProbeParseError, apply_kind_override, gather, parse_probe, probe_hosts, probe_script
 from fleetctl.facts import parsers
 from fleetctl.facts.kind import Detected, classify
+from fleetctl.transport import Result, Transport
 
 FIXTURES = Path(__file__).parent / "fixtures" / "probe"
 
@@ -630,3 +632,63 @@ def test_cgroup_walk_falls_back_to_the_mount_when_our_path_is_not_visible(tmp_pa
     _write(tmp_path / "cgroup/memory.max", "268435456")
     lines = _cgroup_walk(tmp_path, "/", "/docker/abc/elsewhere", "memory.max")
     assert lines == ["MNT/memory.max: 268435456"]
+
+
+# --- gather and probe_hosts without SSH ------------------------------------------------
+
+
+class CannedTransport(Transport):
+    """Answers every command with one canned Result and records what it was sent."""
+
+    def __init__(self, name: str, answer: Result) -> None:
+        super().__init__(name, become=False)
+        self.answer = answer
+        self.sent: list[tuple[str, bytes | None]] = []
+
+    def _execute(self, command, stdin, timeout):
+        self.sent.append((command, stdin))
+        return self.answer
+
+    def close(self) -> None:
+        pass
+
+
+def test_gather_sends_the_probe_once_on_stdin_of_sh():
+    transport = CannedTransport("pi4", Result(0, read_fixture("pi4-aarch64.txt"), ""))
+    raw, facts = gather(transport)
+    assert transport.sent == [("sh -s", probe_script().encode())]
+    assert (raw, facts) == (read_fixture("pi4-aarch64.txt"), parse_probe(read_fixture("pi4-aarch64.txt")))
+
+
+def test_gather_failure_names_the_host_and_the_remote_cause_on_one_line():
+    transport = CannedTransport("web1", Result(1, "", "This account is currently not available.\n"))
+    with pytest.raises(ProbeParseError) as failed:
+        gather(transport)
+    assert str(failed.value) == (
+        "web1: output is not from the fleetctl probe (no probe banner) "
+        "(exit code 1: This account is currently not available.)"
+    )
+
+
+@dataclass(frozen=True)
+class LocalSpec:
+    name: str
+    address: str = "localhost"
+    port: int | None = None
+    user: str | None = None
+    key_file: str | None = None
+    connection: str = "local"
+    become: bool = False
+    known_hosts_file: str | None = None
+
+
+def test_probe_hosts_keeps_order_and_turns_every_failure_into_a_row():
+    specs = [LocalSpec("one"), LocalSpec("bad", connection="telnet"), LocalSpec("two")]
+    seen = []
+    results = probe_hosts(specs, forks=3, on_result=lambda result: seen.append(result.name))
+    assert [r.name for r in results] == ["one", "bad", "two"]
+    assert sorted(seen) == ["bad", "one", "two"]
+    assert results[0].ok and results[2].ok and results[0].facts == results[2].facts
+    assert results[1].facts is None
+    assert results[1].error == "bad: unknown connection 'telnet' (expected ssh or local)"
+    assert probe_hosts([], forks=5) == []
