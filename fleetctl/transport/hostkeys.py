@@ -9,7 +9,7 @@ BadHostKeyException before any policy is asked).
 import os
 from pathlib import Path
 
-from paramiko import HostKeys, MissingHostKeyPolicy, PKey, SSHClient, SSHException
+from paramiko import HostKeys, MissingHostKeyPolicy, PKey, RejectPolicy, SSHClient, SSHException
 
 DEFAULT_KNOWN_HOSTS = "~/.ssh/known_hosts"
 
@@ -48,7 +48,9 @@ def known_hosts_lines(path: Path, name: str) -> list[int]:
     return lines
 
 
-class RejectUnknownHostKey(MissingHostKeyPolicy):
+class RejectUnknownHostKey(RejectPolicy):
+    """paramiko's RejectPolicy, raising an exception we can tell apart from other SSH errors."""
+
     def missing_host_key(self, client: SSHClient, hostname: str, key: PKey) -> None:
         raise UnknownHostKey(hostname)
 
