@@ -1,5 +1,7 @@
 """The fleetctl command line: parse arguments, call the engine, print, set the exit code."""
 
+import logging
+
 import click
 
 from fleetctl import __version__
@@ -11,6 +13,9 @@ from fleetctl.cli.plan import facts_command, plan_command
 @click.version_option(__version__, prog_name="fleetctl")
 def main() -> None:
     """Deploy Node.js services to fleets of servers, VMs, containers and Raspberry Pis."""
+    # paramiko logs connection failures through the root logger's last-resort
+    # handler; fleetctl reports them itself, as one line per host.
+    logging.getLogger("paramiko").setLevel(logging.CRITICAL)
 
 
 main.add_command(plan_command)

@@ -7,57 +7,55 @@ from rich.console import Console
 from rich.table import Table
 
 from fleetctl.lab import LabError
-from fleetctl.lab.lab import Lab, default_state_dir
+from fleetctl.lab.lab import DEFAULT_NAME, DEFAULT_SUBNET, Lab, default_state_dir
 from fleetctl.lab.personas import PERSONAS, HostCountError, parse_host_counts
 
 console = Console(stderr=True)
 
-state_dir_option = click.option(
-    "--state-dir", type=click.Path(path_type=Path), default=default_state_dir,
-    show_default=".fleetctl/lab (or $FLEETCTL_LAB_DIR)",
-    help="Where the lab keeps its SSH keys and known_hosts.",
-)
-inventory_option = click.option(
-    "--inventory", "inventory_path", type=click.Path(path_type=Path),
-    default=Path("inventories/lab.yaml"), show_default=True, help="The inventory file `up` writes.",
-)
-
-
-def _lab(state_dir: Path, inventory_path: Path) -> Lab:
-    return Lab(state_dir, inventory_path, log=lambda message: console.print(f"[dim]lab:[/] {message}"))
-
-
-LAB_HELP = "A local fleet of real test hosts: systemd and sshd in Docker containers.\n\n\b\nPersonas (one of each by default):\n" + "\n".join(
-    f"  {name:<10} {persona.summary}" for name, persona in PERSONAS.items()
+LAB_HELP = (
+    "A local fleet of real test hosts: systemd and sshd in Docker containers.\n\n\b\n"
+    "Personas (one of each by default):\n"
+    + "\n".join(f"  {name:<10} {persona.summary}" for name, persona in PERSONAS.items())
 )
 
 
 @click.group(help=LAB_HELP)
-def lab() -> None:
-    pass
+@click.option("--name", default=DEFAULT_NAME, show_default=True,
+              help="Lab name: its Docker network and the prefix of its hosts. Labs with different names coexist.")
+@click.option("--subnet", default=DEFAULT_SUBNET, show_default=True, help="The lab network's subnet (for `up`).")
+@click.option("--state-dir", type=click.Path(path_type=Path),
+              help="Where the lab keeps its SSH keys and known_hosts.  [default: .fleetctl/NAME, or $FLEETCTL_LAB_DIR]")
+@click.option("--inventory", "inventory_path", type=click.Path(path_type=Path),
+              help="The inventory file `up` writes.  [default: inventories/lab.yaml, or inventories/NAME.yaml]")
+@click.pass_context
+def lab(context: click.Context, name: str, subnet: str, state_dir: Path | None, inventory_path: Path | None) -> None:
+    if inventory_path is None:
+        inventory_path = Path("inventories") / ("lab.yaml" if name == DEFAULT_NAME else f"{name}.yaml")
+    context.obj = Lab(
+        state_dir or default_state_dir(name), inventory_path, name=name, subnet=subnet,
+        log=lambda message: console.print(f"[dim]lab:[/] {message}"),
+    )
 
 
 @lab.command()
 @click.option("--hosts", "host_counts", metavar="PERSONA=N,...",
               help=f"How many hosts of each persona ({', '.join(PERSONAS)}); default one of each.")
-@state_dir_option
-@inventory_option
-def up(host_counts: str | None, state_dir: Path, inventory_path: Path) -> None:
+@click.pass_obj
+def up(the_lab: Lab, host_counts: str | None) -> None:
     """Start the lab hosts (building images when needed) and write the inventory."""
     try:
-        hosts = _lab(state_dir, inventory_path).up(parse_host_counts(host_counts))
+        hosts = the_lab.up(parse_host_counts(host_counts))
     except (LabError, HostCountError) as error:
         raise click.ClickException(str(error)) from None
-    console.print(f"lab: {len(hosts)} hosts up; inventory: {inventory_path}")
+    console.print(f"lab: {len(hosts)} hosts up; inventory: {the_lab.inventory_path}")
 
 
 @lab.command()
-@state_dir_option
-@inventory_option
-def status(state_dir: Path, inventory_path: Path) -> None:
+@click.pass_obj
+def status(the_lab: Lab) -> None:
     """Show every lab host: container state, systemd state, SSH."""
     try:
-        rows = _lab(state_dir, inventory_path).status()
+        rows = the_lab.status()
     except LabError as error:
         raise click.ClickException(str(error)) from None
     table = Table("host", "persona", "address", "container", "systemd", "ssh")
@@ -69,12 +67,11 @@ def status(state_dir: Path, inventory_path: Path) -> None:
 
 
 @lab.command()
-@state_dir_option
-@inventory_option
-def down(state_dir: Path, inventory_path: Path) -> None:
+@click.pass_obj
+def down(the_lab: Lab) -> None:
     """Remove every lab host and the lab network (images and keys are kept)."""
     try:
-        removed = _lab(state_dir, inventory_path).down()
+        removed = the_lab.down()
     except LabError as error:
         raise click.ClickException(str(error)) from None
     console.print(f"lab: removed {removed} hosts")

@@ -22,11 +22,10 @@ from fleetctl.lab import LabError, images, keys, preflight
 from fleetctl.lab.docker import Docker, DockerError
 from fleetctl.lab.personas import PERSONAS, Persona
 
-NETWORK = "fleetctl-lab"
-SUBNET = ipaddress.ip_network("172.30.0.0/16")
+DEFAULT_NAME = "fleetctl-lab"
+DEFAULT_SUBNET = "172.30.0.0/16"
 LAB_LABEL = "fleetctl.lab"
 PERSONA_LABEL = "fleetctl.lab.persona"
-CONTAINER_PREFIX = "fleetctl-lab-"
 DEPLOY_USER = "deploy"
 READY_TIMEOUT_S = 300
 # Under emulation an aarch64 systemd takes tens of seconds to boot.
@@ -40,11 +39,12 @@ class LabHost:
     name: str
     persona: Persona
     index: int
+    subnet: ipaddress.IPv4Network
 
     @property
     def address(self) -> str:
         persona_number = list(PERSONAS).index(self.persona.name) + 1
-        return str(SUBNET.network_address + persona_number * 256 + self.index)
+        return str(self.subnet.network_address + persona_number * 256 + self.index)
 
 
 @dataclass(frozen=True)
@@ -57,16 +57,22 @@ class HostStatus:
     ssh: bool
 
 
-def lab_hosts(counts: dict[str, int]) -> list[LabHost]:
+def lab_hosts(counts: dict[str, int], lab_name: str = DEFAULT_NAME, subnet: str = DEFAULT_SUBNET) -> list[LabHost]:
+    network = ipaddress.ip_network(subnet)
     return [
-        LabHost(f"{CONTAINER_PREFIX}{name}-{index}", PERSONAS[name], index)
+        LabHost(f"{lab_name}-{name}-{index}", PERSONAS[name], index, network)
         for name in PERSONAS
         for index in range(1, counts.get(name, 0) + 1)
     ]
 
 
 class Lab:
-    def __init__(self, state_dir: Path, inventory_path: Path, docker: Docker | None = None, log: Log = print):
+    def __init__(self, state_dir: Path, inventory_path: Path, name: str = DEFAULT_NAME,
+                 subnet: str = DEFAULT_SUBNET, docker: Docker | None = None, log: Log = print):
+        # Labs with different names (and subnets) live side by side: the name is
+        # the network's, the containers' prefix and the label's value.
+        self.name = name
+        self.subnet = subnet
         self.state_dir = state_dir.resolve()
         self.inventory_path = inventory_path
         self.docker = docker or Docker()
@@ -82,7 +88,7 @@ class Lab:
 
     # --- up -------------------------------------------------------------------
     def up(self, counts: dict[str, int]) -> list[LabHost]:
-        wanted = lab_hosts(counts)
+        wanted = lab_hosts(counts, self.name, self.subnet)
         arches = sorted({host.persona.arch for host in wanted})
         preflight.check(self.docker, arches)
         with ThreadPoolExecutor(max_workers=len(arches) or 1) as pool:
@@ -110,14 +116,15 @@ class Lab:
 
     def _ensure_network(self) -> None:
         try:
-            self.docker.run(["network", "inspect", NETWORK])
+            self.docker.run(["network", "inspect", self.name])
         except DockerError:
-            self.docker.run(["network", "create", "--subnet", str(SUBNET), "--label", f"{LAB_LABEL}=1", NETWORK])
+            self.docker.run(["network", "create", "--subnet", self.subnet, "--label", f"{LAB_LABEL}={self.name}",
+                             self.name])
 
     def _lab_containers(self) -> dict[str, str]:
         """name -> docker state of every lab container."""
         out = self.docker.run([
-            "ps", "--all", "--filter", f"label={LAB_LABEL}=1", "--format", "{{.Names}} {{.State}}",
+            "ps", "--all", "--filter", f"label={LAB_LABEL}={self.name}", "--format", "{{.Names}} {{.State}}",
         ])
         return dict(line.split(" ", 1) for line in out.splitlines() if line.strip())
 
@@ -140,8 +147,8 @@ class Lab:
         self.log(f"starting {host.name} ({host.persona.name}) at {host.address}")
         self.docker.run([
             "run", "--detach", "--name", host.name, "--hostname", host.name,
-            "--network", NETWORK, "--ip", host.address,
-            "--label", f"{LAB_LABEL}=1", "--label", f"{PERSONA_LABEL}={host.persona.name}",
+            "--network", self.name, "--ip", host.address,
+            "--label", f"{LAB_LABEL}={self.name}", "--label", f"{PERSONA_LABEL}={host.persona.name}",
             # What boots systemd as PID 1 here without --privileged (shared/notes/test-hosts.md).
             "--cgroupns=host", "--volume", "/sys/fs/cgroup:/sys/fs/cgroup:ro",
             "--tmpfs", "/run", "--tmpfs", "/run/lock",
@@ -235,7 +242,7 @@ class Lab:
         if names:
             self.docker.run(["rm", "--force", *names], timeout=300)
         try:
-            self.docker.run(["network", "rm", NETWORK])
+            self.docker.run(["network", "rm", self.name])
         except DockerError:
             pass  # already gone
         if self.inventory_path.exists():
@@ -283,5 +290,5 @@ def render_inventory(hosts: list[LabHost], client_key: Path, known_hosts: Path) 
     return header + yaml.safe_dump(inventory, sort_keys=False, default_flow_style=False)
 
 
-def default_state_dir() -> Path:
-    return Path(os.environ.get("FLEETCTL_LAB_DIR", ".fleetctl/lab"))
+def default_state_dir(lab_name: str = DEFAULT_NAME) -> Path:
+    return Path(os.environ.get("FLEETCTL_LAB_DIR", f".fleetctl/{lab_name}"))

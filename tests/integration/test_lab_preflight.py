@@ -11,7 +11,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 def run_lab_up(env_overrides: dict[str, str], prefix: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [*prefix, sys.executable, "-m", "fleetctl", "lab", "up", "--state-dir", "/tmp/fleetctl-preflight"],
+        [*prefix, sys.executable, "-m", "fleetctl", "lab", "--state-dir", "/tmp/fleetctl-preflight", "up"],
         cwd=REPO, capture_output=True, text=True, env={**os.environ, **env_overrides}, timeout=60,
     )
 

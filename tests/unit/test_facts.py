@@ -665,7 +665,7 @@ def test_gather_failure_names_the_host_and_the_remote_cause_on_one_line():
     with pytest.raises(ProbeParseError) as failed:
         gather(transport)
     assert str(failed.value) == (
-        "web1: output is not from the fleetctl probe (no probe banner) "
+        "web1: output is not from the fleetctl probe script (no banner) "
         "(exit code 1: This account is currently not available.)"
     )
 

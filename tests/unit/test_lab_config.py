@@ -75,3 +75,8 @@ def test_keypair_is_made_once_with_private_mode(tmp_path):
 @pytest.mark.parametrize("port, prefix", [(22, "10.0.0.5 "), (2222, "[10.0.0.5]:2222 ")])
 def test_known_hosts_line(port, prefix):
     assert known_hosts_line("10.0.0.5", port, "ssh-ed25519 AAAA root@h") == prefix + "ssh-ed25519 AAAA"
+
+
+def test_named_labs_have_their_own_prefix_and_subnet():
+    [host] = lab_hosts({"vm": 1}, lab_name="fleetctl-bench", subnet="172.31.0.0/16")
+    assert (host.name, host.address) == ("fleetctl-bench-vm-1", "172.31.2.1")
