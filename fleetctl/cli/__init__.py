@@ -5,6 +5,7 @@ import logging
 import click
 
 from fleetctl import __version__
+from fleetctl.cli.deploy import deploy_command, rollback_command, status_command
 from fleetctl.cli.lab import lab
 from fleetctl.cli.plan import facts_command, plan_command
 
@@ -19,5 +20,8 @@ def main() -> None:
 
 
 main.add_command(plan_command)
+main.add_command(deploy_command)
+main.add_command(rollback_command)
+main.add_command(status_command)
 main.add_command(facts_command)
 main.add_command(lab)

@@ -206,6 +206,50 @@ class Serial:
         return list(value) if isinstance(value, list) else value
 
 
+HOOK_POINTS = ("before_host", "before_switch", "after_switch", "after_host")
+
+
+@dataclass(frozen=True)
+class Hooks:
+    """Commands at named points of a host's rollout, on the host or on a delegate (Ansible's delegate_to).
+
+    ``{before_host: [{command: "...", delegate_to: lb1}], after_host: ["..."]}``; a bare
+    string is a shell command run on the host being deployed. Normalised to
+    ``{point: [{"command": str | list, "delegate_to": str | None}]}``.
+    """
+
+    label: str = "mapping of point: list of hooks"
+
+    def check(self, name, value, base_dir):
+        if not isinstance(value, dict):
+            raise VariableValueError(f"{name} must be a mapping of {', '.join(HOOK_POINTS)} to lists of hooks")
+        normalised = {}
+        for point, hooks in value.items():
+            if point not in HOOK_POINTS:
+                raise VariableValueError(f"{name}: unknown hook point {point!r} (known: {', '.join(HOOK_POINTS)})")
+            if not isinstance(hooks, list):
+                raise VariableValueError(f"{name}.{point} must be a list of hooks")
+            normalised[point] = [self._hook(f"{name}.{point}[{index}]", hook) for index, hook in enumerate(hooks)]
+        return normalised
+
+    @staticmethod
+    def _hook(where, hook):
+        if isinstance(hook, str):
+            hook = {"command": hook}
+        if not isinstance(hook, dict) or set(hook) - {"command", "delegate_to"} or "command" not in hook:
+            raise VariableValueError(f"{where} must be a command string or a mapping with command and delegate_to")
+        command = hook["command"]
+        if not (isinstance(command, str) and command.strip()) and not (
+            isinstance(command, list) and command and all(isinstance(word, (str, int)) for word in command)
+        ):
+            raise VariableValueError(f"{where}.command must be a shell command string or a list of arguments")
+        delegate = hook.get("delegate_to")
+        if delegate is not None and not isinstance(delegate, str):
+            raise VariableValueError(f"{where}.delegate_to must be a host name or localhost")
+        return {"command": [str(word) for word in command] if isinstance(command, list) else command,
+                "delegate_to": delegate}
+
+
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # The env file overrides the unit's Environment=, so these must not come from it:
 # the health check and the decision would no longer match what runs.
@@ -343,6 +387,11 @@ FLEET_VARIABLES: tuple[Variable, ...] = (
         "Seconds to wait for the health check to pass after a restart.",
     ),
     Variable("fleet_health_retries", Integer(0), 5, "Health check retries before a host counts as failed."),
+    Variable(
+        "fleet_hooks", Hooks(), {},
+        "Commands run at before_host, before_switch, after_switch and after_host of each host's rollout;"
+        " each on the host, or on delegate_to (another inventory host, or localhost for the control machine).",
+    ),
     Variable(
         "fleet_keep_releases", Integer(1), 5,
         "Releases kept in /opt/<name>/releases; older ones are deleted.",

@@ -25,6 +25,7 @@ from fleetctl.lab.personas import PERSONAS, Persona
 DEFAULT_NAME = "fleetctl-lab"
 DEFAULT_SUBNET = "172.30.0.0/16"
 LAB_LABEL = "fleetctl.lab"
+EXAMPLE_APP = Path(__file__).resolve().parent / "example-app"
 PERSONA_LABEL = "fleetctl.lab.persona"
 DEPLOY_USER = "deploy"
 READY_TIMEOUT_S = 300
@@ -276,6 +277,10 @@ def render_inventory(hosts: list[LabHost], client_key: Path, known_hosts: Path) 
                 "ansible_become": True,
                 "ansible_python_interpreter": "/usr/bin/python3",
                 "fleet_known_hosts_file": str(known_hosts),
+                # The example app, so `fleetctl deploy` works on the lab out of the box.
+                "fleet_app_name": "hello",
+                "fleet_app_src": str(EXAMPLE_APP),
+                "fleet_app_port": 3000,
                 # The same file for Ansible itself, with checking kept on.
                 "ansible_ssh_common_args": f"-o UserKnownHostsFile={known_hosts} -o StrictHostKeyChecking=yes",
             },

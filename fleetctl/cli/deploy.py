@@ -1,0 +1,189 @@
+"""`fleetctl deploy`, `fleetctl rollback` and `fleetctl status`."""
+
+import json
+import threading
+from pathlib import Path
+
+import click
+from rich import box
+from rich.live import Live
+from rich.table import Table
+
+from fleetctl.cli.common import (
+    EXIT_HOST_FAILED, bad_input, err, forks_option, inventory_argument, is_interactive, limit_option, out,
+    select_hosts, tofu_option,
+)
+from fleetctl.deploy.host import HostOutcome
+from fleetctl.deploy.jobs import build_jobs
+from fleetctl.deploy.lock import this_process
+from fleetctl.inventory import InventoryError, app_spec, load_inventory
+from fleetctl.policy import PolicyError
+from fleetctl.rollout import record as records
+from fleetctl.rollout.run import Rollout, RolloutResult
+from fleetctl.status import fleet_status
+from fleetctl.transport import connect
+
+
+class Progress:
+    """Each host's current step: a live table on a terminal, one line per step otherwise (CI logs)."""
+
+    def __init__(self, hosts: list[str]):
+        self.steps = {host: "waiting" for host in hosts}
+        self.lock = threading.Lock()
+        self.live = Live(self._table(), console=err, refresh_per_second=8, transient=True) if is_interactive() else None
+
+    def _table(self) -> Table:
+        table = Table("host", "step", box=box.SIMPLE_HEAD, title="rollout", title_justify="left")
+        for host, step in self.steps.items():
+            table.add_row(host, step)
+        return table
+
+    def report(self, host: str, what: str) -> None:
+        with self.lock:
+            self.steps[host] = what
+            if self.live:
+                self.live.update(self._table())
+            else:
+                err.print(f"{host}: {what}", markup=False, highlight=False, soft_wrap=True)
+
+    def __enter__(self):
+        if self.live:
+            self.live.__enter__()
+        return self
+
+    def __exit__(self, *exc_info):
+        if self.live:
+            self.live.__exit__(*exc_info)
+
+
+def summary_table(result: RolloutResult, title: str) -> Table:
+    table = Table("host", "release", "mode", "workers", "result", "time", "detail", box=box.SIMPLE_HEAD,
+                  title=title, title_justify="left")
+    style = {"deployed": "green", "unchanged": "dim", "rolled back": "yellow", "failed": "red"}
+    for outcome in result.outcomes + result.aborted_rollbacks:
+        table.add_row(outcome.host, f"{outcome.from_release or '-'} -> {outcome.to_release or '-'}", outcome.mode,
+                      str(outcome.workers), f"[{style.get(outcome.result, '')}]{outcome.result}[/]",
+                      f"{outcome.seconds:.1f}s", outcome.detail)
+    for host in result.not_started:
+        table.add_row(host, "", "", "", "not started", "", "")
+    return table
+
+
+def result_document(result: RolloutResult) -> dict:
+    def rows(outcomes: list[HostOutcome]) -> list[dict]:
+        return [outcome.to_dict() for outcome in outcomes]
+    return {"ok": result.ok, "stopped": result.stopped, "hosts": rows(result.outcomes),
+            "not_started": result.not_started, "abort_rollbacks": rows(result.aborted_rollbacks)}
+
+
+def _rollout(inventory: Path, limit: str | None, forks: int, as_json: bool, trust_on_first_use: bool,
+             force_unlock: bool, label: str | None, resume: bool, abort_rolls_back: bool,
+             rollback: bool = False, rollback_to: str | None = None) -> None:
+    command = "rollback" if rollback else "deploy"
+    try:
+        loaded = load_inventory(inventory)
+        hosts = loaded.select(limit)
+        jobs, _plans = build_jobs(hosts, label, forks, trust_on_first_use, rollback=rollback, rollback_to=rollback_to)
+    except (InventoryError, PolicyError) as error:
+        raise bad_input(str(error)) from None
+    release_ids = sorted({job.desired.release_id for job in jobs if job.desired})
+    record = records.RolloutRecord(str(inventory), command, ",".join(release_ids) or None)
+    if resume:
+        previous = records.load(inventory)
+        if previous is None or previous.finished:
+            raise bad_input(f"{inventory}: no interrupted rollout to resume")
+        if previous.command != command or previous.release != record.release:
+            raise bad_input(f"{inventory}: the interrupted rollout was a {previous.command} of "
+                            f"{previous.release}; this would be a {command} of {record.release}")
+        record = previous
+        jobs = [job for job in jobs if job.name not in previous.done_hosts()]
+    by_name = {host.name: host for host in loaded.hosts}
+
+    def connect_to(name: str):
+        if name not in by_name:
+            raise InventoryError(f"hook delegate {name!r} is not a host of {inventory}")
+        return connect(by_name[name].connection, trust_on_first_use=trust_on_first_use)
+
+    with Progress([job.name for job in jobs]) as progress:
+        rollout = Rollout(jobs, connect_to, this_process(), progress.report, forks, force_unlock, record)
+        result = rollout.run(abort_rolls_back=abort_rolls_back)
+    if as_json:
+        click.echo(json.dumps(result_document(result), indent=2))
+    else:
+        out.print(summary_table(result, f"fleetctl {command}"))
+        if result.stopped:
+            err.print(f"[red]rollout stopped:[/] {result.stopped}")
+    if not result.ok:
+        raise click.exceptions.Exit(EXIT_HOST_FAILED)
+
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (for CI).")
+force_unlock_option = click.option("--force-unlock", is_flag=True,
+                                   help="Break another deploy's lock on the hosts (when that deploy is gone).")
+abort_option = click.option("--abort-rolls-back", is_flag=True,
+                            help="When the rollout stops, also return the hosts it upgraded to their previous release.")
+
+
+@click.command("deploy")
+@inventory_argument
+@limit_option
+@forks_option
+@json_option
+@click.option("--version-label", "label", metavar="LABEL", help="Name the release LABEL instead of its content hash.")
+@click.option("--resume", is_flag=True, help="Continue the interrupted rollout of this inventory where it stopped.")
+@abort_option
+@force_unlock_option
+@tofu_option
+def deploy_command(inventory: Path, limit: str | None, forks: int, as_json: bool, label: str | None, resume: bool,
+                   abort_rolls_back: bool, force_unlock: bool, trust_on_first_use: bool) -> None:
+    """Deploy the app to every host, batch by batch, each gated on its health."""
+    _rollout(inventory, limit, forks, as_json, trust_on_first_use, force_unlock, label, resume, abort_rolls_back)
+
+
+@click.command("rollback")
+@inventory_argument
+@limit_option
+@forks_option
+@json_option
+@click.option("--to", "to_release", metavar="RELEASE", help="Release to return to (default: each host's previous one).")
+@abort_option
+@force_unlock_option
+@tofu_option
+def rollback_command(inventory: Path, limit: str | None, forks: int, as_json: bool, to_release: str | None,
+                     abort_rolls_back: bool, force_unlock: bool, trust_on_first_use: bool) -> None:
+    """Return every host to its previous release (or --to RELEASE), rolling, with the same batches and gates."""
+    _rollout(inventory, limit, forks, as_json, trust_on_first_use, force_unlock, None, False, abort_rolls_back,
+             rollback=True, rollback_to=to_release)
+
+
+@click.command("status")
+@inventory_argument
+@limit_option
+@forks_option
+@json_option
+@tofu_option
+def status_command(inventory: Path, limit: str | None, forks: int, as_json: bool, trust_on_first_use: bool) -> None:
+    """Per host: the service's state, current release, mode, workers alive/expected, restarts and uptime."""
+    hosts = select_hosts(inventory, limit)
+    try:
+        for host in hosts:
+            app_spec(host)
+    except InventoryError as error:
+        raise bad_input(str(error)) from None
+    rows = fleet_status(hosts, forks, trust_on_first_use)
+    if as_json:
+        click.echo(json.dumps([row.to_dict() for row in rows], indent=2))
+    else:
+        table = Table("host", "service", "release", "mode", "workers", "restarts", "uptime", box=box.SIMPLE_HEAD,
+                      title="fleetctl status", title_justify="left")
+        for row in rows:
+            if row.error:
+                table.add_row(row.host, f"[red]{row.error}[/]", "", "", "", "", "")
+                continue
+            workers = f"{row.workers_alive}/{row.workers_expected}" if row.workers_expected else "-"
+            uptime = f"{row.uptime_s:.0f}s" if row.uptime_s is not None else "-"
+            table.add_row(row.host, row.service, row.release or "-", row.mode or "-", workers,
+                          str(row.restarts if row.restarts is not None else "-"), uptime)
+        out.print(table)
+    if any(row.error or not row.service.startswith("active") for row in rows):
+        raise click.exceptions.Exit(EXIT_HOST_FAILED)

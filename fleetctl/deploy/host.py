@@ -1,0 +1,206 @@
+"""Deploy (or roll back) one host: lock, state, steps, switch, activate, health gate, and rollback on failure."""
+
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from fleetctl.deploy import hooks as hook_runner
+from fleetctl.deploy import lock
+from fleetctl.deploy.health import wait_healthy
+from fleetctl.deploy.hoststate import HostState, read_host_state
+from fleetctl.deploy.release import releases_to_prune
+from fleetctl.deploy.steps import Command, DesiredState, HostChanges, Step, WriteFile, host_changes, prune_command
+from fleetctl.inventory import Host
+from fleetctl.runtime import INSTALLED_RUNTIME_PATH
+from fleetctl.transport import Transport, TransportError
+
+Report = Callable[[str, str], None]  # (host, what it is doing now)
+
+
+class StepFailed(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class HostJob:
+    host: Host
+    desired: DesiredState | None  # None when the host could not be probed
+    rollback_to: str | None = None  # a rollback job: this release, or the host's previous one when None
+    is_rollback: bool = False
+    probe_error: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.host.name
+
+
+@dataclass(frozen=True)
+class HostOutcome:
+    host: str
+    result: str  # deployed | unchanged | rolled back | failed
+    from_release: str | None
+    to_release: str | None
+    mode: str
+    workers: int
+    seconds: float
+    detail: str
+    activation: str = "none"
+
+    @property
+    def ok(self) -> bool:
+        return self.result in ("deployed", "unchanged")
+
+    @property
+    def changed(self) -> bool:
+        return self.result != "unchanged"
+
+    def to_dict(self) -> dict:
+        return {"host": self.host, "result": self.result, "from": self.from_release, "to": self.to_release,
+                "mode": self.mode, "workers": self.workers, "seconds": round(self.seconds, 2),
+                "activation": self.activation, "detail": self.detail}
+
+
+def unit_mode(unit: str | None) -> tuple[str, int]:
+    """(mode, workers) of an installed unit, for checking a host rolled back to it."""
+    if unit and INSTALLED_RUNTIME_PATH in unit:
+        workers = re.search(r"FLEET_WORKERS=(\d+)", unit)
+        return "cluster", int(workers.group(1)) if workers else 1
+    return "single", 1
+
+
+def run_step(transport: Transport, step: Step) -> None:
+    if isinstance(step, WriteFile):
+        transport.put(step.content, step.path, step.mode, timeout=600)
+        return
+    result = transport.run(list(step.argv), script=step.script, timeout=900)
+    if not result.ok:
+        cause = (result.stderr.strip().splitlines() or result.stdout.strip().splitlines()
+                 or [f"exit code {result.exit_code}"])[-1]
+        raise StepFailed(f"{step.summary}: {cause}")
+
+
+class HostDeploy:
+    """One host's deploy, with everything it needs to undo itself."""
+
+    def __init__(self, job: HostJob, transport: Transport, connect: Callable[[str], Transport],
+                 owner: lock.LockOwner, report: Report):
+        self.job = job
+        self.app = job.desired.app
+        self.transport = transport
+        self.connect = connect
+        self.owner = owner
+        self.report = lambda what: report(job.name, what)
+        self.started = time.monotonic()
+
+    def run(self, force_unlock: bool = False) -> HostOutcome:
+        self.report("taking the deploy lock")
+        lock.acquire(self.transport, self.app, self.owner, force=force_unlock)
+        try:
+            return self._run_locked()
+        finally:
+            try:
+                lock.release(self.transport, self.app, self.owner)
+            except TransportError:
+                pass  # the host went away; the lock is stale by our pid once we exit
+
+    def _target(self, before: HostState) -> tuple[DesiredState, str | None]:
+        """The desired state and what `previous` becomes: a deploy's, or a rollback's."""
+        if not self.job.is_rollback:
+            return self.job.desired, None
+        release = self.job.rollback_to or before.previous
+        if not release:
+            raise StepFailed("no previous release to roll back to")
+        if release not in before.releases:
+            raise StepFailed(f"release {release} is not on the host (it has: {', '.join(before.releases) or 'none'})")
+        return replace(self.job.desired, release_id=release, archive=None), before.current or ""
+
+    def _run_locked(self) -> HostOutcome:
+        self.report("reading the host's state")
+        before = read_host_state(self.transport, self.app)
+        desired, previous_after = self._target(before)
+        changes = host_changes(desired, before, previous_after)
+        decision = desired.decision
+        if changes.unchanged:
+            return self._outcome("unchanged", before.current, desired.release_id,
+                                 f"already runs release {desired.release_id}; nothing to change")
+        switched = False
+        try:
+            self._hooks("before_host", before, desired)
+            self._steps(changes.prepare)
+            self._hooks("before_switch", before, desired)
+            self._steps(changes.switch + changes.activate)
+            switched = True
+            self._hooks("after_switch", before, desired)
+            self.report(f"health gate: {self.app.health_path} on release {desired.release_id}")
+            health = wait_healthy(self.transport, self.app, decision.mode, decision.workers, desired.release_id,
+                                  timeout=self.job.host.vars["fleet_health_timeout"],
+                                  retries=self.job.host.vars["fleet_health_retries"])
+            if not health.healthy:
+                raise StepFailed(f"health gate failed after {health.attempts} checks: {health.detail}")
+        except (StepFailed, TransportError, hook_runner.HookFailed) as error:
+            return self._fail(before, desired, str(error), switched or bool(changes.prepare))
+        self._prune(desired.release_id, before)
+        self._hooks("after_host", before, desired)
+        return self._outcome("deployed", before.current, desired.release_id,
+                             f"{changes.activation}ed" if changes.activation != "none" else "switched",
+                             changes.activation)
+
+    def _steps(self, steps: tuple[Step, ...]) -> None:
+        for step in steps:
+            self.report(step.summary)
+            run_step(self.transport, step)
+
+    def _hooks(self, point: str, before: HostState, desired: DesiredState) -> None:
+        environment = {
+            "FLEET_HOST": self.job.name, "FLEET_HOST_ADDRESS": self.job.host.connection.address,
+            "FLEET_APP": self.app.name, "FLEET_APP_PORT": str(self.app.port),
+            "FLEET_RELEASE": desired.release_id, "FLEET_PREVIOUS_RELEASE": before.current or "",
+        }
+        for hook in hook_runner.hooks_at(self.job.host.vars, point):
+            self.report(f"hook {hook.display(self.job.name)}")
+            hook_runner.run_hook(hook, self.job.name, environment, self.transport, self.connect)
+
+    def _prune(self, release_id: str, before: HostState) -> None:
+        after = read_host_state(self.transport, self.app)
+        old = releases_to_prune(list(after.releases), after.current, after.previous,
+                                self.job.host.vars["fleet_keep_releases"])
+        if old:
+            self.report(f"removing {len(old)} old release(s)")
+            run_step(self.transport, prune_command(self.app, old))
+
+    def _fail(self, before: HostState, desired: DesiredState, cause: str, touched: bool) -> HostOutcome:
+        """Put the host back as it was before this deploy and check it is healthy there."""
+        if not touched:
+            return self._outcome("failed", before.current, desired.release_id, cause)
+        try:
+            detail = self._restore(before, desired)
+        except (StepFailed, TransportError) as error:
+            return self._outcome("failed", before.current, desired.release_id,
+                                 f"{cause}; rollback FAILED: {error}")
+        result = "rolled back" if before.current else "failed"
+        return self._outcome(result, before.current, desired.release_id, f"{cause}; {detail}")
+
+    def _restore(self, before: HostState, desired: DesiredState) -> str:
+        if before.current is None:
+            self.report("stopping the service: there is no earlier release to return to")
+            run_step(self.transport, Command("stop the service", ("systemctl", "stop", self.app.unit_name)))
+            return "no earlier release to return to: service stopped"
+        self.report(f"rolling back to release {before.current}")
+        now = read_host_state(self.transport, self.app)
+        old_mode, old_workers = unit_mode(before.unit)
+        restore = replace(desired, release_id=before.current, archive=None, unit=before.unit or desired.unit)
+        changes = host_changes(restore, now, previous_after=before.previous or "")
+        self._steps(changes.prepare + changes.switch + changes.activate)
+        health = wait_healthy(self.transport, self.app, old_mode, old_workers, before.current,
+                              timeout=self.job.host.vars["fleet_health_timeout"],
+                              retries=self.job.host.vars["fleet_health_retries"])
+        if not health.healthy:
+            raise StepFailed(f"release {before.current} is not healthy either: {health.detail}")
+        return f"rolled back to {before.current}, healthy"
+
+    def _outcome(self, result: str, from_release: str | None, to_release: str | None, detail: str,
+                 activation: str = "none") -> HostOutcome:
+        decision = self.job.desired.decision
+        return HostOutcome(self.job.name, result, from_release, to_release, decision.mode, decision.workers,
+                           time.monotonic() - self.started, detail, activation)

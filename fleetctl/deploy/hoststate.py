@@ -1,0 +1,62 @@
+"""What is deployed on a host, read in one exec and parsed by a pure function."""
+
+from dataclasses import dataclass
+from importlib.resources import files
+
+from fleetctl.facts.sections import split_sections
+from fleetctl.inventory import AppSpec
+from fleetctl.runtime import INSTALLED_RUNTIME_PATH
+from fleetctl.transport import Transport
+
+UNIT_DIR = "/etc/systemd/system"
+
+
+@dataclass(frozen=True)
+class HostState:
+    current: str | None  # release id `current` points at
+    previous: str | None  # release id `previous` points at
+    releases: tuple[str, ...]  # newest first
+    unit: str | None  # the installed unit's text
+    env_sha256: str | None
+    runtime_sha256: str | None
+    user_exists: bool
+    active: str  # systemctl is-active: active, inactive, failed, activating...
+    enabled: bool
+
+    @property
+    def installed(self) -> bool:
+        return self.current is not None
+
+
+def state_arguments(app: AppSpec) -> list[str]:
+    return [app.root, unit_path(app), app.env_file, INSTALLED_RUNTIME_PATH, app.user, app.unit_name]
+
+
+def unit_path(app: AppSpec) -> str:
+    return f"{UNIT_DIR}/{app.unit_name}"
+
+
+def read_host_state(transport: Transport, app: AppSpec) -> HostState:
+    script = files("fleetctl.deploy").joinpath("hoststate.sh").read_text(encoding="utf-8")
+    result = transport.run(state_arguments(app), script=script, timeout=60)
+    return parse_host_state(result.stdout)
+
+
+def parse_host_state(raw: str) -> HostState:
+    sections = split_sections(raw, banner_section="hoststate", banner="fleetctl-hoststate 1")
+
+    def release_id(link_target: str) -> str | None:
+        link_target = link_target.strip().rstrip("/")
+        return link_target.rsplit("/", 1)[-1] if link_target else None
+
+    return HostState(
+        current=release_id(sections.get("current", "")),
+        previous=release_id(sections.get("previous", "")),
+        releases=tuple(line for line in sections.get("releases", "").splitlines() if line.strip()),
+        unit=(sections.get("unit") or None) and sections["unit"] + "\n",
+        env_sha256=sections.get("env_sha256") or None,
+        runtime_sha256=sections.get("runtime_sha256") or None,
+        user_exists=bool(sections.get("user", "").strip()),
+        active=sections.get("active", "").strip() or "inactive",
+        enabled=sections.get("enabled", "").strip() == "enabled",
+    )

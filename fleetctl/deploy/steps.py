@@ -1,0 +1,192 @@
+"""What a deploy changes on one host, built as data before anything runs.
+
+`host_changes` is pure: the app, the decision, the rendered files, the release
+and the host's current state in; the list of steps out. `fleetctl plan` prints
+these steps and `fleetctl deploy` runs exactly them. Every command is an
+argument list; a file's content is never shown when it may hold secrets.
+"""
+
+import difflib
+import hashlib
+from dataclasses import dataclass, field
+
+from fleetctl.deploy.hoststate import HostState, unit_path
+from fleetctl.inventory import AppSpec
+from fleetctl.policy import Decision
+from fleetctl.runtime import INSTALLED_RUNTIME_PATH
+from fleetctl.transport import quote_command
+
+# Unpacks an uploaded archive beside the releases, builds it when it has a
+# lockfile, links shared/ in, then renames it into place: a release folder
+# either is whole or is not there.
+UNPACK_SCRIPT = """set -eu
+releases=$1 id=$2 shared=$3 build=$4
+tmp="$releases/.$id.tmp"
+rm -rf "$tmp"; mkdir -p "$tmp"
+tar -xzf "$releases/.$id.tar.gz" -C "$tmp" --no-same-owner
+ln -sfn "$shared" "$tmp/shared"
+if [ "$build" = npm ]; then (cd "$tmp" && npm ci --omit=dev --no-audit --no-fund); fi
+chmod -R go-w "$tmp"
+rm -rf "$releases/$id"
+mv -T "$tmp" "$releases/$id"
+rm -f "$releases/.$id.tar.gz"
+"""
+
+# Points `current` (and `previous`, when given) at releases by renaming a new
+# symlink over the old one: at every instant `current` is a valid link.
+SWITCH_SCRIPT = """set -eu
+root=$1 target=$2 previous=$3
+ln -sfn "releases/$target" "$root/.current.new"
+mv -T "$root/.current.new" "$root/current"
+if [ -n "$previous" ]; then
+  ln -sfn "releases/$previous" "$root/.previous.new"
+  mv -T "$root/.previous.new" "$root/previous"
+fi
+"""
+
+
+@dataclass(frozen=True)
+class Command:
+    summary: str
+    argv: tuple[str, ...]
+    script: str | None = None  # when set, sent to `sh -s` and argv are its $1, $2, ...
+
+    def display(self) -> str:
+        if self.script is None:
+            return quote_command(list(self.argv))
+        return f"sh -s {quote_command(list(self.argv))}  # {self.summary}"
+
+
+@dataclass(frozen=True)
+class WriteFile:
+    summary: str
+    path: str
+    content: bytes = field(repr=False)
+    mode: int = 0o644
+    secret: bool = False
+
+    def display(self) -> str:
+        what = "secret content" if self.secret else "content"
+        return f"write {self.path} (mode {self.mode:04o}, {len(self.content)} bytes of {what})"
+
+
+Step = Command | WriteFile
+
+
+@dataclass(frozen=True)
+class DesiredState:
+    """What the host should run after the deploy."""
+
+    app: AppSpec
+    decision: Decision
+    release_id: str
+    archive: bytes | None  # None: the release must already be on the host
+    has_lockfile: bool
+    unit: str
+    env: str
+    runtime: bytes
+
+
+@dataclass(frozen=True)
+class HostChanges:
+    prepare: tuple[Step, ...]  # before the switch: nothing the running app sees
+    switch: tuple[Step, ...]
+    activation: str  # 'none' | 'reload' | 'restart'
+    activate: tuple[Step, ...]
+    release_action: str  # 'upload' | 'switch' | 'none'
+    unit_diff: str
+
+    @property
+    def unchanged(self) -> bool:
+        return not (self.prepare or self.switch or self.activate)
+
+    @property
+    def steps(self) -> tuple[Step, ...]:
+        return self.prepare + self.switch + self.activate
+
+
+def sha256_text(text: str | bytes) -> str:
+    return hashlib.sha256(text.encode() if isinstance(text, str) else text).hexdigest()
+
+
+def host_changes(desired: DesiredState, state: HostState, previous_after: str | None = None) -> HostChanges:
+    """The steps that take a host from `state` to `desired`, and only those.
+
+    previous_after: what `previous` should point at after the switch; by default
+    the release that was current (a deploy), a rollback passes its own.
+    """
+    app, decision = desired.app, desired.decision
+    prepare: list[Step] = []
+    if not state.user_exists:
+        prepare.append(Command(f"create system user {app.user}", (
+            "useradd", "--system", "--user-group", "--no-create-home", "--home-dir", app.root,
+            "--shell", "/usr/sbin/nologin", app.user)))
+    if not state.installed:
+        prepare.append(Command("create the app's folders", (
+            "install", "-d", "-m", "0755", app.root, app.releases_dir, "/etc/fleet", "/opt/fleet/runtime")))
+        prepare.append(Command(f"create {app.shared}, writable by {app.user}", (
+            "install", "-d", "-m", "0750", "-o", app.user, "-g", app.group, app.shared)))
+    runtime_changed = decision.mode == "cluster" and state.runtime_sha256 != sha256_text(desired.runtime)
+    if runtime_changed:
+        prepare.append(WriteFile("install the cluster runtime", INSTALLED_RUNTIME_PATH, desired.runtime, 0o644))
+    release_present = desired.release_id in state.releases
+    if not release_present:
+        if desired.archive is None:
+            raise ValueError(f"release {desired.release_id} is not on the host and there is nothing to upload")
+        prepare.append(WriteFile(f"upload release {desired.release_id}",
+                                 f"{app.releases_dir}/.{desired.release_id}.tar.gz", desired.archive, 0o600))
+        prepare.append(Command(f"unpack release {desired.release_id}", (
+            app.releases_dir, desired.release_id, app.shared, "npm" if desired.has_lockfile else "none"),
+            script=UNPACK_SCRIPT))
+    env_changed = state.env_sha256 != sha256_text(desired.env)
+    if env_changed:
+        prepare.append(WriteFile(f"write {app.env_file}", app.env_file, desired.env.encode(), 0o600, secret=True))
+    unit_changed = state.unit != desired.unit
+    if unit_changed:
+        prepare.append(WriteFile(f"write {app.unit_name}", unit_path(app), desired.unit.encode(), 0o644))
+        prepare.append(Command("reload systemd's units", ("systemctl", "daemon-reload")))
+    if not state.enabled:
+        prepare.append(Command(f"enable {app.unit_name}", ("systemctl", "enable", "--quiet", app.unit_name)))
+
+    switch: list[Step] = []
+    if state.current != desired.release_id:
+        previous = previous_after if previous_after is not None else (state.current or "")
+        switch.append(Command(f"switch current to {desired.release_id}", (
+            app.root, desired.release_id, previous), script=SWITCH_SCRIPT))
+
+    activation = _activation(decision, state, bool(switch), unit_changed or env_changed or runtime_changed)
+    activate = () if activation == "none" else (
+        Command(f"{activation} {app.unit_name}", ("systemctl", activation, app.unit_name)),)
+    return HostChanges(
+        prepare=tuple(prepare),
+        switch=tuple(switch),
+        activation=activation,
+        activate=activate,
+        release_action="upload" if not release_present else ("switch" if switch else "none"),
+        unit_diff=unit_diff(app, state.unit, desired.unit),
+    )
+
+
+def _activation(decision: Decision, state: HostState, switched: bool, process_changed: bool) -> str:
+    """A clustered app whose unit, environment and runtime are unchanged reloads with
+    zero downtime; anything else that changed, or a service not running, restarts."""
+    if state.active != "active":
+        return "restart"
+    if process_changed:
+        return "restart"
+    if not switched:
+        return "none"
+    return "reload" if decision.mode == "cluster" else "restart"
+
+
+def unit_diff(app: AppSpec, installed: str | None, desired: str) -> str:
+    path = unit_path(app)
+    return "".join(difflib.unified_diff(
+        (installed or "").splitlines(keepends=True), desired.splitlines(keepends=True),
+        fromfile=f"{path} (on host)" if installed else "/dev/null", tofile=f"{path} (new)",
+    ))
+
+
+def prune_command(app: AppSpec, releases: list[str]) -> Command:
+    return Command(f"remove {len(releases)} old release(s)",
+                   ("rm", "-rf", "--", *(app.release_dir(release) for release in releases)))

@@ -1,0 +1,93 @@
+"""Run a rollout: batches one after another, the hosts of a batch in parallel, stop past the failure threshold."""
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+
+from fleetctl.deploy.host import HostDeploy, HostJob, HostOutcome, Report
+from fleetctl.deploy.lock import LockHeld, LockOwner
+from fleetctl.facts import ProbeParseError
+from fleetctl.rollout import record as records
+from fleetctl.rollout.batches import exceeds_max_fail, make_batches
+from fleetctl.transport import Transport, TransportError
+
+
+@dataclass(frozen=True)
+class RolloutResult:
+    outcomes: list[HostOutcome]  # in the order hosts were done
+    not_started: list[str]
+    stopped: str | None  # why the rollout stopped early, if it did
+    aborted_rollbacks: list[HostOutcome]
+
+    @property
+    def ok(self) -> bool:
+        return self.stopped is None and all(outcome.ok for outcome in self.outcomes)
+
+
+def failed_before_start(job: HostJob, cause: str) -> HostOutcome:
+    decision = job.desired.decision if job.desired else None
+    return HostOutcome(job.name, "failed", None, job.desired.release_id if job.desired else None,
+                       decision.mode if decision else "-", decision.workers if decision else 0, 0.0, cause)
+
+
+class Rollout:
+    def __init__(self, jobs: list[HostJob], connect: Callable[[str], Transport], owner: LockOwner,
+                 report: Report, forks: int = 10, force_unlock: bool = False,
+                 record: records.RolloutRecord | None = None):
+        self.jobs = jobs
+        self.connect = connect
+        self.owner = owner
+        self.report = report
+        self.forks = forks
+        self.force_unlock = force_unlock
+        self.record = record
+
+    def run_host(self, job: HostJob) -> HostOutcome:
+        if job.probe_error:
+            return failed_before_start(job, job.probe_error)
+        try:
+            with self.connect(job.name) as transport:
+                outcome = HostDeploy(job, transport, self.connect, self.owner, self.report).run(self.force_unlock)
+        except (TransportError, LockHeld, ProbeParseError) as error:
+            outcome = failed_before_start(job, str(error))
+        self.report(job.name, f"{outcome.result}: {outcome.detail}")
+        return outcome
+
+    def run(self, abort_rolls_back: bool = False) -> RolloutResult:
+        outcomes: list[HostOutcome] = []
+        batches = make_batches(self.jobs, lambda job: job.host.vars["fleet_serial"])
+        for number, batch in enumerate(batches):
+            with ThreadPoolExecutor(max_workers=max(1, min(self.forks, len(batch)))) as pool:
+                batch_outcomes = list(pool.map(self.run_host, batch))
+            outcomes += batch_outcomes
+            self._record(batch_outcomes)
+            failed = sum(not outcome.ok for outcome in batch_outcomes)
+            threshold = batch[0].host.vars["fleet_max_fail_percentage"]
+            if exceeds_max_fail(failed, len(batch), threshold):
+                later = [job.name for later_batch in batches[number + 1:] for job in later_batch]
+                rollbacks = self._roll_back_upgraded(outcomes) if abort_rolls_back else []
+                return RolloutResult(outcomes, later,
+                                     f"{failed} of {len(batch)} hosts in batch {number + 1} failed "
+                                     f"(max_fail_percentage {threshold:g}); {len(later)} hosts not touched",
+                                     rollbacks)
+        self._record([], finished=True)
+        return RolloutResult(outcomes, [], None, [])
+
+    def _roll_back_upgraded(self, outcomes: list[HostOutcome]) -> list[HostOutcome]:
+        """--abort-rolls-back: the hosts this rollout upgraded go back to the release they had."""
+        upgraded = {outcome.host: outcome.from_release for outcome in outcomes
+                    if outcome.result == "deployed" and outcome.from_release}
+        jobs = [replace(job, is_rollback=True, rollback_to=upgraded[job.name])
+                for job in self.jobs if job.name in upgraded]
+        if not jobs:
+            return []
+        with ThreadPoolExecutor(max_workers=max(1, min(self.forks, len(jobs)))) as pool:
+            return list(pool.map(self.run_host, jobs))
+
+    def _record(self, outcomes: list[HostOutcome], finished: bool = False) -> None:
+        if self.record is None:
+            return
+        for outcome in outcomes:
+            self.record.hosts[outcome.host] = outcome.result
+        self.record.finished = finished
+        records.save(self.record)
