@@ -1,18 +1,25 @@
-"""Plan: for every host, facts -> decision -> rendered unit. Contacts hosts only to probe them.
+"""Plan: for every host, facts -> decision -> rendered unit -> what a deploy would change.
 
-The pure part (decide_host) takes facts and the host's variables; plan() adds
-the probe. Everything that can be checked without a host (the inventory, the
-decision tables, the policy variables) is checked before any host is contacted.
+Hosts are contacted only to read: the probe, and (for hosts with an app) what
+is deployed there, over the same connection. The pure part (decide_host,
+deploy_changes) takes what was read and the host's variables. Everything that
+can be checked without a host (the inventory, the decision tables, the policy
+variables, the app's source) is checked before any host is contacted.
 """
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
+from fleetctl.deploy.hoststate import HostState, read_host_state
+from fleetctl.deploy.release import Release, ReleaseError, pack
+from fleetctl.deploy.steps import DesiredState, HostChanges, host_changes
 from fleetctl.facts import Facts, ProbeResult, apply_kind_override, probe_hosts
-from fleetctl.inventory import Host, app_spec
+from fleetctl.inventory import Host, InventoryError, app_spec
 from fleetctl.policy import Decision, DecisionTable, PolicyError, check_policy_variables, decide, load_table
-from fleetctl.render import render_unit
+from fleetctl.render import render_env_file, render_unit
+from fleetctl.runtime import RUNTIME_FILE
 
 
 @dataclass(frozen=True)
@@ -25,6 +32,8 @@ class HostPlan:
     unit: str | None = None  # None when the host has no fleet_app_name
     error: str | None = None
     raw_probe: str = ""
+    release_id: str | None = None  # the release a deploy would bring
+    changes: HostChanges | None = None  # None when the host has no app to deploy
 
     @property
     def ok(self) -> bool:
@@ -45,8 +54,21 @@ class HostPlan:
             "memory_max_mb": decision.memory_max_mb if decision else None,
             "facts": facts.to_dict() if facts else None,
             "unit": self.unit,
+            "deploy": deploy_document(self.release_id, self.changes),
             "error": self.error,
         }
+
+
+def deploy_document(release_id: str | None, changes: HostChanges | None) -> dict[str, Any] | None:
+    if changes is None:
+        return None
+    return {
+        "release": release_id,
+        "release_action": changes.release_action,
+        "activation": changes.activation,
+        "steps": [step.display() for step in changes.steps],
+        "unit_diff": changes.unit_diff,
+    }
 
 
 def load_host_tables(hosts: Sequence[Host]) -> dict[str, DecisionTable]:
@@ -76,30 +98,61 @@ def decide_host(host: Host, facts: Facts, table: DecisionTable) -> HostPlan:
     return HostPlan(host.name, facts=facts, decision=decision, unit=unit)
 
 
+def releases_by_source(hosts: Sequence[Host], label: str | None = None) -> dict[str, Release]:
+    """One release per distinct app source folder, packed once; raises InventoryError naming the host."""
+    releases: dict[str, Release] = {}
+    for host in hosts:
+        source = host.vars.get("fleet_app_src")
+        if source and host.vars.get("fleet_app_name") and source not in releases:
+            try:
+                releases[source] = pack(Path(source), label)
+            except ReleaseError as error:
+                raise InventoryError(f"host {host.name}: {error}") from None
+    return releases
+
+
+def desired_state(host: Host, decision: Decision, unit: str, release: Release) -> DesiredState:
+    app = app_spec(host)
+    return DesiredState(
+        app=app, decision=decision, release_id=release.id, archive=release.archive,
+        has_lockfile=release.has_lockfile, unit=unit, env=render_env_file(app), runtime=RUNTIME_FILE.read_bytes(),
+    )
+
+
 def plan(
     hosts: Sequence[Host],
     forks: int = 10,
     trust_on_first_use: bool = False,
     on_probed: Callable[[ProbeResult], None] | None = None,
+    releases: dict[str, Release] | None = None,
 ) -> list[HostPlan]:
     """Probe every host in parallel and decide for each; rows in inventory order.
 
+    With releases (app source folder -> Release), hosts with an app also get the
+    changes a deploy of that release would make, read over the probe's connection.
     Raises InventoryError or PolicyError, before contacting any host, when the
     inventory's variables or decision tables are invalid.
     """
     tables = load_host_tables(hosts)
-    for host in hosts:
-        if host.vars.get("fleet_app_name"):
-            app_spec(host)  # an InventoryError now rather than half-way through
+    apps = {host.name: app_spec(host) for host in hosts if host.vars.get("fleet_app_name")}
+    deployable = {host.name for host in hosts if releases and host.vars.get("fleet_app_src") in releases}
+
+    def read_state(spec, transport) -> HostState | None:
+        return read_host_state(transport, apps[spec.name]) if spec.name in deployable else None
+
     results = probe_hosts(
         [host.connection for host in hosts], forks=forks,
-        trust_on_first_use=trust_on_first_use, on_result=on_probed,
+        trust_on_first_use=trust_on_first_use, on_result=on_probed, also=read_state,
     )
     plans = []
     for host, result in zip(hosts, results):
         if result.facts is None:
             plans.append(HostPlan(host.name, error=result.error, raw_probe=result.raw))
-        else:
-            plans.append(replace(decide_host(host, result.facts, tables[host.name]), raw_probe=result.raw))
+            continue
+        row = replace(decide_host(host, result.facts, tables[host.name]), raw_probe=result.raw)
+        if row.ok and isinstance(result.also, HostState) and row.decision and row.unit:
+            release = releases[host.vars["fleet_app_src"]]
+            desired = desired_state(host, row.decision, row.unit, release)
+            row = replace(row, release_id=release.id, changes=host_changes(desired, result.also))
+        plans.append(row)
     return plans
-

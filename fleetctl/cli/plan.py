@@ -14,7 +14,7 @@ from fleetctl.cli.common import (
 )
 from fleetctl.facts import probe_hosts
 from fleetctl.inventory import InventoryError
-from fleetctl.plan import HostPlan, plan
+from fleetctl.plan import HostPlan, plan, releases_by_source
 from fleetctl.policy import PolicyError
 
 
@@ -38,8 +38,10 @@ def plan_command(inventory: Path, limit: str | None, forks: int, as_json: bool, 
     hosts = select_hosts(inventory, limit)
     progress, advance = _probe_progress(len(hosts))
     try:
+        releases = releases_by_source(hosts)
         with progress:
-            rows = plan(hosts, forks=forks, trust_on_first_use=trust_on_first_use, on_probed=advance)
+            rows = plan(hosts, forks=forks, trust_on_first_use=trust_on_first_use, on_probed=advance,
+                        releases=releases)
     except (InventoryError, PolicyError) as error:
         raise bad_input(str(error)) from None
     if as_json:
@@ -47,6 +49,7 @@ def plan_command(inventory: Path, limit: str | None, forks: int, as_json: bool, 
     else:
         out.print(plan_table(rows))
         print_reasons(rows)
+        print_changes(rows)
         if units:
             _print_units(rows)
     if not all(row.ok for row in rows):
@@ -79,6 +82,26 @@ def print_reasons(rows: list[HostPlan]) -> None:
             continue
         out.print(f"[bold]{row.host}[/]: {row.facts.kind} ({row.facts.kind_evidence}); "
                   f"{row.decision.reason}", highlight=False)
+
+
+def print_changes(rows: list[HostPlan]) -> None:
+    """What `fleetctl deploy` would do on each host: the release, reload or restart, each step, the unit diff."""
+    for row in rows:
+        changes = row.changes
+        if changes is None:
+            continue
+        if changes.unchanged:
+            out.print(f"\n[bold]{row.host}[/]: deploy would change nothing (release {row.release_id} runs there)",
+                      highlight=False)
+            continue
+        release = {"upload": f"upload and switch to release {row.release_id}",
+                   "switch": f"switch to release {row.release_id} (already on the host)",
+                   "none": f"keep release {row.release_id}"}[changes.release_action]
+        out.print(f"\n[bold]{row.host}[/]: deploy would {release}, then {changes.activation}", highlight=False)
+        for step in changes.steps:
+            out.print(f"  - {step.summary}: {step.display()}", markup=False, highlight=False)
+        if changes.unit_diff:
+            out.print(changes.unit_diff.rstrip("\n"), markup=False, highlight=False)
 
 
 def _print_units(rows: list[HostPlan]) -> None:

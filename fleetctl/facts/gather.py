@@ -21,6 +21,7 @@ class ProbeResult:
     facts: Facts | None
     error: str | None
     raw: str = ""
+    also: object = None  # what the caller's `also` read over the same connection
 
     @property
     def ok(self) -> bool:
@@ -42,12 +43,14 @@ def probe_host(
     spec: ConnectionSpecLike,
     trust_on_first_use: bool = False,
     ssh_config_file: str | None = None,
+    also: Callable[[Transport], object] | None = None,
 ) -> ProbeResult:
-    """Connect, probe and close; every failure becomes the row's error."""
+    """Connect, probe (and run `also` on the same connection) and close; every failure becomes the row's error."""
     try:
         with connect(spec, trust_on_first_use=trust_on_first_use, ssh_config_file=ssh_config_file) as transport:
             raw, facts = gather(transport)
-        return ProbeResult(spec.name, facts, None, raw)
+            extra = also(transport) if also is not None else None
+        return ProbeResult(spec.name, facts, None, raw, extra)
     except (TransportError, ProbeParseError) as error:
         return ProbeResult(spec.name, None, str(error))
     except Exception as error:  # a row must never take the whole run down
@@ -60,13 +63,18 @@ def probe_hosts(
     trust_on_first_use: bool = False,
     ssh_config_file: str | None = None,
     on_result: Callable[[ProbeResult], None] | None = None,
+    also: Callable[[ConnectionSpecLike, Transport], object] | None = None,
 ) -> list[ProbeResult]:
-    """Probe every host, forks at a time; results in the order of specs."""
+    """Probe every host, forks at a time; results in the order of specs.
+
+    also(spec, transport), when given, reads more from each host over the probe's connection.
+    """
     if not specs:
         return []
 
     def probe(spec: ConnectionSpecLike) -> ProbeResult:
-        result = probe_host(spec, trust_on_first_use, ssh_config_file)
+        then = (lambda transport: also(spec, transport)) if also is not None else None
+        result = probe_host(spec, trust_on_first_use, ssh_config_file, then)
         if on_result is not None:
             on_result(result)
         return result
