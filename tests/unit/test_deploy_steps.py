@@ -1,0 +1,135 @@
+"""What a deploy changes on a host, computed from its state: pure, no host."""
+
+from dataclasses import replace
+
+import pytest
+
+from fleetctl.deploy.host import unit_mode
+from fleetctl.deploy.hoststate import HostState, parse_host_state
+from fleetctl.deploy.steps import Command, DesiredState, WriteFile, host_changes, sha256_text
+from fleetctl.inventory import AppSpec
+from fleetctl.policy import Decision
+from fleetctl.render import render_env_file, render_unit
+
+APP = AppSpec(name="hello", user="hello", env=(("API_TOKEN", "s3cret-value"),))
+CLUSTER = Decision("cluster", 2, "rr", "a server", "vm-or-server", 576)
+SINGLE = Decision("single", 1, None, "a pi", "pi", 320)
+RUNTIME = b"// runtime"
+
+
+def desired(decision=CLUSTER, release="r2", archive=b"tar"):
+    return DesiredState(APP, decision, release, archive, False, render_unit(APP, decision), render_env_file(APP),
+                        RUNTIME)
+
+
+FRESH = HostState(None, None, (), None, None, None, False, "inactive", False)
+
+
+def running(want: DesiredState, current="r1", releases=("r1",)) -> HostState:
+    return HostState(current, None, releases, want.unit, sha256_text(want.env), sha256_text(RUNTIME), True,
+                     "active", True)
+
+
+def summaries(changes):
+    return [step.summary for step in changes.steps]
+
+
+def test_first_deploy_sets_everything_up_and_restarts():
+    changes = host_changes(desired(), FRESH)
+    assert summaries(changes) == [
+        "create system user hello", "create the app's folders", "create /opt/hello/shared, writable by hello",
+        "install the cluster runtime", "upload release r2", "unpack release r2", "write /etc/fleet/hello.env",
+        "write fleet-hello.service", "reload systemd's units", "enable fleet-hello.service",
+        "switch current to r2", "restart fleet-hello.service",
+    ]
+    assert changes.release_action == "upload" and changes.activation == "restart"
+    assert changes.unit_diff.startswith("--- /dev/null")
+
+
+def test_new_release_on_a_clustered_host_with_the_same_unit_is_a_zero_downtime_reload():
+    want = desired()
+    changes = host_changes(want, running(want))
+    assert summaries(changes) == ["upload release r2", "unpack release r2", "switch current to r2",
+                                  "reload fleet-hello.service"]
+    assert changes.activation == "reload" and changes.unit_diff == ""
+
+
+def test_new_release_in_single_mode_restarts():
+    want = desired(SINGLE)
+    assert host_changes(want, running(want)).activation == "restart"
+
+
+def test_a_changed_unit_reloads_systemd_and_restarts():
+    want = desired()
+    state = replace(running(want), unit=render_unit(APP, replace(CLUSTER, workers=4)))
+    changes = host_changes(want, state)
+    assert "reload systemd's units" in summaries(changes) and changes.activation == "restart"
+    assert '-Environment="FLEET_WORKERS=4"' in changes.unit_diff
+    assert '+Environment="FLEET_WORKERS=2"' in changes.unit_diff
+
+
+def test_a_changed_environment_restarts_even_a_cluster():
+    want = desired()
+    state = replace(running(want), env_sha256="0" * 64)
+    assert host_changes(want, state).activation == "restart"
+
+
+def test_the_release_the_host_runs_changes_nothing():
+    want = desired(release="r1")
+    changes = host_changes(want, running(want))
+    assert changes.unchanged and changes.release_action == "none" and changes.activation == "none"
+
+
+def test_a_release_already_on_the_host_is_not_uploaded_again():
+    want = desired()
+    changes = host_changes(want, running(want, releases=("r2", "r1")))
+    assert summaries(changes) == ["switch current to r2", "reload fleet-hello.service"]
+    assert changes.release_action == "switch"
+
+
+def test_a_stopped_service_is_restarted_even_without_changes():
+    want = desired(release="r1")
+    changes = host_changes(want, replace(running(want), active="failed"))
+    assert summaries(changes) == ["restart fleet-hello.service"]
+
+
+def test_switch_records_the_old_release_as_previous():
+    want = desired()
+    [switch] = host_changes(want, running(want, releases=("r2", "r1"))).switch
+    assert switch.argv == ("/opt/hello", "r2", "r1")
+
+
+def test_secrets_are_never_displayed():
+    changes = host_changes(desired(), FRESH)
+    shown = "\n".join(step.display() for step in changes.steps) + changes.unit_diff
+    assert "s3cret-value" not in shown
+    env_step = next(step for step in changes.steps if isinstance(step, WriteFile) and step.path == APP.env_file)
+    assert env_step.secret and env_step.mode == 0o600 and b"s3cret-value" in env_step.content
+
+
+def test_commands_are_argument_lists_quoted_when_shown():
+    step = Command("rm", ("rm", "-rf", "--", "/opt/hello/releases/a b"))
+    assert step.display() == "rm -rf -- '/opt/hello/releases/a b'"
+
+
+def test_a_release_missing_on_the_host_without_an_archive_is_an_error():
+    with pytest.raises(ValueError, match="not on the host"):
+        host_changes(desired(archive=None), FRESH)
+
+
+def test_host_state_is_parsed_from_its_sections():
+    raw = (
+        "motd noise\n==> hoststate <==\nfleetctl-hoststate 1\n==> current <==\nreleases/abc\n"
+        "==> previous <==\nreleases/old\n==> releases <==\nabc\nold\n==> unit <==\n[Unit]\nDescription=x\n"
+        "==> unit_backup_sha256 <==\n==> env_sha256 <==\nfeed\n==> runtime_sha256 <==\n==> user <==\n998\n"
+        "==> active <==\nactive\n==> enabled <==\nenabled\n==> end <==\n"
+    )
+    state = parse_host_state(raw)
+    assert state == HostState("abc", "old", ("abc", "old"), "[Unit]\nDescription=x\n", "feed", None, True,
+                              "active", True)
+
+
+def test_unit_mode_reads_the_installed_unit():
+    assert unit_mode(render_unit(APP, CLUSTER)) == ("cluster", 2)
+    assert unit_mode(render_unit(APP, SINGLE)) == ("single", 1)
+    assert unit_mode(None) == ("single", 1)
