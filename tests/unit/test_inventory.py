@@ -381,5 +381,5 @@ def test_app_spec_needs_an_app_name():
 
 
 def test_variables_doc_matches_the_schema():
-    doc = (Path(__file__).parents[2] / "fleetctl" / "inventory" / "VARIABLES.md").read_text()
+    doc = (Path(__file__).parents[2] / "README.md").read_text()
     assert variables_markdown() in doc
