@@ -261,6 +261,7 @@ def main() -> int:
     args = parser.parse_args()
 
     ensure_node_modules()
+    load_before = os.getloadavg()[0]
     contenders = {"single": SingleProcess(), "rr": FleetRuntime("rr"), "none": FleetRuntime("none"),
                   "pm2": Pm2Cluster()}
     rounds: dict[str, list[dict]] = {key: [] for key in contenders}
@@ -279,7 +280,9 @@ def main() -> int:
 
     node_version = subprocess.run([NODE, "--version"], capture_output=True, text=True).stdout.strip()
     print(f"node {node_version}, {os.cpu_count()} CPUs, {args.connections} connections, "
-          f"{args.duration:g}s per measurement, median of {args.rounds} interleaved rounds\n")
+          f"{args.duration:g}s per measurement, median of {args.rounds} interleaved rounds; "
+          f"1-min load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after "
+          f"(other work on the machine skews the results)\n")
     print(report(results, reload_results, args))
     return 0
 
