@@ -26,8 +26,7 @@ class Docker:
         except subprocess.TimeoutExpired:
             raise DockerError(f"docker {args[0]} timed out after {timeout:.0f} s") from None
         if check and done.returncode != 0:
-            last_line = (done.stderr.decode(errors="replace").strip().splitlines() or ["(no output)"])[-1]
-            raise DockerError(f"docker {' '.join(args[:2])}: {last_line}")
+            raise DockerError(f"docker {' '.join(args[:2])}: {_cause(done.stderr.decode(errors='replace'))}")
         return done.stdout.decode(errors="replace")
 
     def answers(self) -> bool:
@@ -44,3 +43,10 @@ class Docker:
         except DockerError:
             return None
         return value.strip()
+
+
+def _cause(stderr: str) -> str:
+    """The line of docker's stderr that says what went wrong (not its "see --help" hint)."""
+    lines = [line.strip() for line in stderr.splitlines()
+             if line.strip() and "--help" not in line]
+    return lines[-1].removeprefix("docker: ") if lines else "(no output)"

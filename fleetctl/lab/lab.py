@@ -27,6 +27,7 @@ DEFAULT_SUBNET = "172.30.0.0/16"
 LAB_LABEL = "fleetctl.lab"
 EXAMPLE_APP = Path(__file__).resolve().parent / "example-app"
 PERSONA_LABEL = "fleetctl.lab.persona"
+STATE_DIR_LABEL = "fleetctl.lab.state-dir"
 DEPLOY_USER = "deploy"
 READY_TIMEOUT_S = 300
 # Under emulation an aarch64 systemd takes tens of seconds to boot.
@@ -89,12 +90,12 @@ class Lab:
 
     # --- up -------------------------------------------------------------------
     def up(self, counts: dict[str, int]) -> list[LabHost]:
-        wanted = lab_hosts(counts, self.name, self.subnet)
-        arches = sorted({host.persona.arch for host in wanted})
+        arches = sorted({PERSONAS[name].arch for name, count in counts.items() if count})
         preflight.check(self.docker, arches)
+        self.subnet = self._ensure_network()
+        wanted = lab_hosts(counts, self.name, self.subnet)
         with ThreadPoolExecutor(max_workers=len(arches) or 1) as pool:
             tags = dict(zip(arches, pool.map(self._ensure_image, arches)))
-        self._ensure_network()
         client_public = keys.ensure_keypair(self.client_key, "fleetctl-lab")
         authorized_keys = self.state_dir / "authorized_keys"
         authorized_keys.write_text(client_public + "\n")
@@ -115,12 +116,15 @@ class Lab:
         except (DockerError, RuntimeError) as error:
             raise LabError(f"could not make the {arch} lab image: {error}") from None
 
-    def _ensure_network(self) -> None:
+    def _ensure_network(self) -> str:
+        """Create the lab's network unless it exists; its subnet (an existing network's wins)."""
         try:
-            self.docker.run(["network", "inspect", self.name])
+            return self.docker.run(["network", "inspect", "--format",
+                                    "{{range .IPAM.Config}}{{.Subnet}}{{end}}", self.name]).strip()
         except DockerError:
             self.docker.run(["network", "create", "--subnet", self.subnet, "--label", f"{LAB_LABEL}={self.name}",
                              self.name])
+            return self.subnet
 
     def _lab_containers(self) -> dict[str, str]:
         """name -> docker state of every lab container."""
@@ -139,8 +143,10 @@ class Lab:
         host_key = self.state_dir / "hosts" / host.name / "ssh_host_ed25519_key"
         keys.ensure_keypair(host_key, f"root@{host.name}")
         image_id = self.docker.run(["image", "inspect", "--format", "{{.Id}}", image]).strip()
-        current = self._container_image_and_state(host.name)
-        if current == (image_id, "running"):
+        current = self._container_identity(host.name)
+        # Kept only when it runs this image with this lab's keys (another checkout's lab of the
+        # same name mounts other keys: such a host is remade).
+        if current == (image_id, "running", str(self.state_dir)):
             self._apply_device_tree(host)
             return
         if current is not None:
@@ -150,6 +156,7 @@ class Lab:
             "run", "--detach", "--name", host.name, "--hostname", host.name,
             "--network", self.name, "--ip", host.address,
             "--label", f"{LAB_LABEL}={self.name}", "--label", f"{PERSONA_LABEL}={host.persona.name}",
+            "--label", f"{STATE_DIR_LABEL}={self.state_dir}",
             # What boots systemd as PID 1 here without --privileged (shared/notes/test-hosts.md).
             "--cgroupns=host", "--volume", "/sys/fs/cgroup:/sys/fs/cgroup:ro",
             "--tmpfs", "/run", "--tmpfs", "/run/lock",
@@ -161,13 +168,16 @@ class Lab:
         ])
         self._apply_device_tree(host)
 
-    def _container_image_and_state(self, name: str) -> tuple[str, str] | None:
+    def _container_identity(self, name: str) -> tuple[str, str, str] | None:
+        """(image id, state, the lab state dir it was made from) of a container, or None."""
         try:
-            out = self.docker.run(["container", "inspect", "--format", "{{.Image}} {{.State.Status}}", name])
+            out = self.docker.run(["container", "inspect", "--format",
+                                   f'{{{{.Image}}}} {{{{.State.Status}}}} {{{{index .Config.Labels "{STATE_DIR_LABEL}"}}}}',
+                                   name])
         except DockerError:
             return None
-        image_id, state = out.split()
-        return image_id, state
+        image_id, state, state_dir = (out.strip().split(" ", 2) + ["", ""])[:3]
+        return image_id, state, state_dir
 
     def _apply_device_tree(self, host: LabHost) -> None:
         """Give a pi host the device-tree model a Raspberry Pi's firmware provides.
