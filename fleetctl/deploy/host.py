@@ -10,7 +10,10 @@ from fleetctl.deploy import lock
 from fleetctl.deploy.health import wait_healthy
 from fleetctl.deploy.hoststate import HostState, read_host_state
 from fleetctl.deploy.release import releases_to_prune
-from fleetctl.deploy.steps import Command, DesiredState, HostChanges, Step, WriteFile, host_changes, prune_command
+from fleetctl.deploy.steps import (
+    Command, DesiredState, HostChanges, Step, WriteFile, host_changes, host_marker, mark_activated_command,
+    prune_command,
+)
 from fleetctl.inventory import Host
 from fleetctl.runtime import INSTALLED_RUNTIME_PATH
 from fleetctl.transport import Transport, TransportError
@@ -92,6 +95,7 @@ class HostDeploy:
         self.owner = owner
         self.report = lambda what: report(job.name, what)
         self.started = time.monotonic()
+        self.touched = False  # a step that changes the host has run (or was started)
 
     def run(self, force_unlock: bool = False) -> HostOutcome:
         self.report("taking the deploy lock")
@@ -124,13 +128,11 @@ class HostDeploy:
         if changes.unchanged:
             return self._outcome("unchanged", before.current, desired.release_id,
                                  f"already runs release {desired.release_id}; nothing to change")
-        switched = False
         try:
             self._hooks("before_host", before, desired)
             self._steps(changes.prepare)
             self._hooks("before_switch", before, desired)
             self._steps(changes.switch + changes.activate)
-            switched = True
             self._hooks("after_switch", before, desired)
             self.report(f"health gate: {self.app.health_path} on release {desired.release_id}")
             health = wait_healthy(self.transport, self.app, decision.mode, decision.workers, desired.release_id,
@@ -138,9 +140,10 @@ class HostDeploy:
                                   retries=self.job.host.vars["fleet_health_retries"])
             if not health.healthy:
                 raise StepFailed(f"health gate failed after {health.attempts} checks: {health.detail}")
+            after = self._mark_activated()
         except (StepFailed, TransportError, hook_runner.HookFailed) as error:
-            return self._fail(before, desired, str(error), switched or bool(changes.prepare))
-        self._prune(desired.release_id, before)
+            return self._fail(before, desired, str(error), self.touched)
+        self._prune(after)
         self._hooks("after_host", before, desired)
         return self._outcome("deployed", before.current, desired.release_id,
                              f"{changes.activation}ed" if changes.activation != "none" else "switched",
@@ -149,7 +152,14 @@ class HostDeploy:
     def _steps(self, steps: tuple[Step, ...]) -> None:
         for step in steps:
             self.report(step.summary)
+            self.touched = True
             run_step(self.transport, step)
+
+    def _mark_activated(self) -> HostState:
+        """Record on the host that what its files now call for runs and is healthy."""
+        after = read_host_state(self.transport, self.app)
+        run_step(self.transport, mark_activated_command(self.app, host_marker(after)))
+        return after
 
     def _hooks(self, point: str, before: HostState, desired: DesiredState) -> None:
         environment = {
@@ -161,8 +171,7 @@ class HostDeploy:
             self.report(f"hook {hook.display(self.job.name)}")
             hook_runner.run_hook(hook, self.job.name, environment, self.transport, self.connect)
 
-    def _prune(self, release_id: str, before: HostState) -> None:
-        after = read_host_state(self.transport, self.app)
+    def _prune(self, after: HostState) -> None:
         old = releases_to_prune(list(after.releases), after.current, after.previous,
                                 self.job.host.vars["fleet_keep_releases"])
         if old:
@@ -197,6 +206,7 @@ class HostDeploy:
                               retries=self.job.host.vars["fleet_health_retries"])
         if not health.healthy:
             raise StepFailed(f"release {before.current} is not healthy either: {health.detail}")
+        self._mark_activated()
         return f"rolled back to {before.current}, healthy"
 
     def _outcome(self, result: str, from_release: str | None, to_release: str | None, detail: str,

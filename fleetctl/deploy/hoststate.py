@@ -22,6 +22,9 @@ class HostState:
     user_exists: bool
     active: str  # systemctl is-active: active, inactive, failed, activating...
     enabled: bool
+    # What was last started and passed the health gate, as activation_marker() writes it:
+    # "" when the host has no record of it, None when not read (older callers, tests).
+    activated: str | None = None
 
     @property
     def installed(self) -> bool:
@@ -59,4 +62,12 @@ def parse_host_state(raw: str) -> HostState:
         user_exists=bool(sections.get("user", "").strip()),
         active=sections.get("active", "").strip() or "inactive",
         enabled=sections.get("enabled", "").strip() == "enabled",
+        activated=_activated(sections.get("activated")),
     )
+
+
+def _activated(raw: str | None) -> str | None:
+    if raw is None:
+        return None
+    raw = raw.strip()
+    return "" if raw in ("", "none") else raw

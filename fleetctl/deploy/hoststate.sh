@@ -14,6 +14,7 @@ section unit_backup_sha256; sha "$app_root/rollback/unit"
 section env_sha256; sha "$env_file"
 section runtime_sha256; sha "$runtime"
 section user; id -u "$app_user" 2>/dev/null
+section activated; cat "$app_root/.activated" 2>/dev/null || echo none
 section active; systemctl is-active "$service" 2>/dev/null
 section enabled; systemctl is-enabled "$service" 2>/dev/null
 section end

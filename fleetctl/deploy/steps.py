@@ -45,6 +45,15 @@ fi
 """
 
 
+# Records what was started and passed the health gate (activation_marker), so a
+# deploy interrupted between the switch and the health gate is not "unchanged".
+MARK_ACTIVATED_SCRIPT = """set -eu
+root=$1 marker=$2
+printf '%s\\n' "$marker" > "$root/.activated.new"
+mv -f "$root/.activated.new" "$root/.activated"
+"""
+
+
 @dataclass(frozen=True)
 class Command:
     summary: str
@@ -109,6 +118,41 @@ def sha256_text(text: str | bytes) -> str:
     return hashlib.sha256(text.encode() if isinstance(text, str) else text).hexdigest()
 
 
+def activation_marker(release_id: str | None, env: str | None, unit: str | None, runtime_sha256: str | None) -> str:
+    """One line naming what a running service was started from: release, env file, unit and,
+    for a clustered unit, the runtime (a single-mode app does not run the shared runtime)."""
+    clustered = unit is not None and INSTALLED_RUNTIME_PATH in unit
+    return " ".join((
+        release_id or "-", sha256_text(env) if env is not None else "-", sha256_text(unit) if unit else "-",
+        (runtime_sha256 or "-") if clustered else "-",
+    ))
+
+
+def host_marker(state: HostState) -> str:
+    """The activation marker the host's files call for now (env and unit by their hashes)."""
+    clustered = state.unit is not None and INSTALLED_RUNTIME_PATH in state.unit
+    return " ".join((
+        state.current or "-", state.env_sha256 or "-", sha256_text(state.unit) if state.unit else "-",
+        (state.runtime_sha256 or "-") if clustered else "-",
+    ))
+
+
+def mark_activated_command(app: AppSpec, marker: str) -> Command:
+    return Command("record the running release", (app.root, marker), script=MARK_ACTIVATED_SCRIPT)
+
+
+def _pending_activation(state: HostState) -> tuple[bool, bool]:
+    """(release pending, process files pending): what an interrupted deploy switched or wrote
+    but never started and checked. Unknown (not read) means nothing pending."""
+    if state.activated is None or not state.installed:
+        return False, False
+    if state.activated == "":
+        return True, False  # installed, never recorded as started and healthy
+    recorded = state.activated.split()
+    now = host_marker(state).split()
+    return recorded[:1] != now[:1], recorded[1:] != now[1:]
+
+
 def host_changes(desired: DesiredState, state: HostState, previous_after: str | None = None) -> HostChanges:
     """The steps that take a host from `state` to `desired`, and only those.
 
@@ -154,7 +198,9 @@ def host_changes(desired: DesiredState, state: HostState, previous_after: str | 
         switch.append(Command(f"switch current to {desired.release_id}", (
             app.root, desired.release_id, previous), script=SWITCH_SCRIPT))
 
-    activation = _activation(decision, state, bool(switch), unit_changed or env_changed or runtime_changed)
+    release_pending, files_pending = _pending_activation(state)
+    activation = _activation(decision, state, bool(switch) or release_pending,
+                             unit_changed or env_changed or runtime_changed or files_pending)
     activate = () if activation == "none" else (
         Command(f"{activation} {app.unit_name}", ("systemctl", activation, app.unit_name)),)
     return HostChanges(

@@ -56,6 +56,7 @@ class Rollout:
     def run(self, abort_rolls_back: bool = False) -> RolloutResult:
         outcomes: list[HostOutcome] = []
         batches = make_batches(self.jobs, lambda job: job.host.vars["fleet_serial"])
+        self._record([])  # on file from the start: a rollout killed in its first batch can be resumed
         for number, batch in enumerate(batches):
             with ThreadPoolExecutor(max_workers=max(1, min(self.forks, len(batch)))) as pool:
                 batch_outcomes = list(pool.map(self.run_host, batch))
