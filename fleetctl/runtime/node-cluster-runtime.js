@@ -31,6 +31,8 @@
  *                                to listen / send ready                   default 30000
  *   FLEET_READY_MESSAGE          1: a worker is ready when it calls
  *                                process.send('ready'), not when it listens  default 0
+ *   FLEET_DRAIN_IDLE_MS          a disconnected worker closes keep-alive
+ *                                connections idle this long               default 1000
  *   FLEET_RELOAD_TIMEOUT_MS      --reload: how long to wait for the result  default 300000
  *
  * Workers get FLEET_RELEASE (the real release directory) and FLEET_WORKER_SLOT.
@@ -102,6 +104,7 @@ function readConfig(env) {
     readyTimeoutMs: readInteger(env, 'FLEET_READY_TIMEOUT_MS', 30000, 1),
     readyMessage: readyMessage === '1' || readyMessage === 'true',
     reloadTimeoutMs: readInteger(env, 'FLEET_RELOAD_TIMEOUT_MS', 300000, 1),
+    drainIdleMs: readInteger(env, 'FLEET_DRAIN_IDLE_MS', 1000, 0), // read again by each worker
   };
 }
 
@@ -601,20 +604,36 @@ function runReloadCommand(args, config) {
 // ---------------------------------------------------------------- worker side
 
 const kDrain = Symbol('fleetRuntimeDrain');
+const DEFAULT_DRAIN_IDLE_MS = 1000;
 
 function closeAfterResponse(response) {
   if (!response.headersSent) response.setHeader('Connection', 'close');
 }
 
+function drainIdleMs() {
+  const value = Number(process.env.FLEET_DRAIN_IDLE_MS);
+  return Number.isInteger(value) && value >= 0 ? value : DEFAULT_DRAIN_IDLE_MS;
+}
+
 // Disconnect closes the worker's servers. Node >= 19 also cuts idle
 // keep-alive connections then, racing requests the client is sending on
 // them. Instead: stop accepting, answer every further request with
-// "Connection: close", and let the connections end on their own.
+// "Connection: close", and close a connection only once it has been idle
+// for FLEET_DRAIN_IDLE_MS (a client about to reuse it would have by then).
 function makeHttpServerDrainable(server) {
   if (server[kDrain]) return;
-  const drain = { draining: false, active: new Set() };
+  const drain = { draining: false, active: new Set(), idleSince: new Map() };
   server[kDrain] = drain;
   server.prependListener('request', (request, response) => {
+    const socket = request.socket; // the TLS socket for https, which is the one to close
+    drain.idleSince.delete(socket);
+    response.once('finish', () => {
+      if (!socket.destroyed) drain.idleSince.set(socket, Date.now());
+    });
+    if (!socket[kDrain]) {
+      socket[kDrain] = true; // one close listener per connection, not per request
+      socket.once('close', () => drain.idleSince.delete(socket));
+    }
     if (drain.draining) {
       closeAfterResponse(response);
       return;
@@ -632,8 +651,22 @@ function makeHttpServerDrainable(server) {
     drain.draining = true;
     for (const response of drain.active) closeAfterResponse(response);
     drain.active.clear();
+    closeIdleConnectionsWhenQuiet(server, drain);
     return net.Server.prototype.close.apply(this, args);
   };
+}
+
+function closeIdleConnectionsWhenQuiet(server, drain) {
+  const idleMs = drainIdleMs();
+  const sweep = () => {
+    const now = Date.now();
+    for (const [socket, since] of drain.idleSince) {
+      if (now - since >= idleMs) socket.destroy();
+    }
+  };
+  const timer = setInterval(sweep, Math.min(Math.max(idleMs / 4, 20), 250));
+  timer.unref();
+  server.once('close', () => clearInterval(timer));
 }
 
 function installWorkerHooks() {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import os
 import re
 import signal
@@ -256,3 +257,22 @@ def _ignore_errors(func, *args):
         func(*args)
     except OSError:
         pass
+
+
+def test_reload_does_not_wait_for_idle_keep_alive_connections(releases, start_runtime):
+    # An idle pooled connection (a proxy's upstream keep-alive) must not hold
+    # the old worker for the server's 5 s keepAliveTimeout.
+    runtime = start_runtime(releases.entry, workers=1, FLEET_DRAIN_IDLE_MS="300")
+    [old] = runtime.wait_ready(1)
+    idle = http.client.HTTPConnection("127.0.0.1", runtime.port, timeout=10)
+    idle.request("GET", "/")
+    assert idle.getresponse().read()
+
+    started = time.monotonic()
+    result = runtime.reload_command()
+    elapsed = time.monotonic() - started
+
+    assert result.returncode == 0, result.stderr
+    assert elapsed < 3, f"reload took {elapsed:.1f}s"
+    assert f"pid {old['pid']}) drained" in runtime.log()
+    idle.close()
