@@ -321,7 +321,13 @@ class ClusterPrimary {
   // whatever the symlink points at now: only a reload changes the code.
   restartTarget(slot) {
     if (fs.existsSync(slot.target.exec)) return slot.target;
-    return resolveRelease(this.entry);
+    try {
+      return resolveRelease(this.entry);
+    } catch (error) {
+      // Nothing to run: the fork fails, which counts towards the crash loop.
+      logError(`slot ${slot.index}: ${error.message}`);
+      return slot.target;
+    }
   }
 
   // Disconnect: the worker stops accepting, finishes in-flight requests and
