@@ -1,0 +1,110 @@
+"""Glue between Molecule and fleetctl's lab code, run with the Python that runs Molecule.
+
+    python fleetctl_molecule.py image
+        Make the lab's host image (fleetctl-lab/host:amd64) unless it is there and
+        current: the same code `fleetctl lab up` runs (debootstrap base, docker build).
+    python fleetctl_molecule.py keys DIR HOST...
+        An SSH client key pair DIR/id_ed25519 and one host key per Molecule
+        instance DIR/hosts/HOST/ssh_host_ed25519_key (kept when they exist).
+    python fleetctl_molecule.py inventory DIR HOSTS_JSON
+        From {host: {"address": ip, "groups": [...], "vars": {fleet_*: ...}}}:
+        DIR/known_hosts (every instance's own host key, nothing learnt over the
+        network) and DIR/inventory.yaml, the fleetctl inventory converge deploys.
+
+Nothing here is copied from the lab: keys, known_hosts lines and images come
+from fleetctl.lab.
+"""
+
+import json
+import sys
+from pathlib import Path
+
+import yaml
+
+from fleetctl.lab import LabError, keys, preflight
+from fleetctl.lab.docker import Docker, DockerError
+from fleetctl.lab.images import ImageRecipe, ensure_image
+
+DEPLOY_USER = "deploy"  # the lab image's user with passwordless sudo
+ARCH = "amd64"
+
+
+def host_key_path(directory: Path, host: str) -> Path:
+    return directory / "hosts" / host / "ssh_host_ed25519_key"
+
+
+def make_image() -> None:
+    docker = Docker()
+    try:
+        preflight.check(docker, [ARCH])
+        tag = ensure_image(docker, ImageRecipe(ARCH), lambda line: print(line, flush=True))
+    except (LabError, DockerError, RuntimeError) as error:
+        sys.exit(f"fleetctl_molecule: could not make the lab image: {error}")
+    print(f"lab image {tag} is ready")
+
+
+def make_keys(directory: Path, hosts: list[str]) -> None:
+    keys.ensure_keypair(directory / "id_ed25519", "fleetctl-molecule")
+    for host in hosts:
+        keys.ensure_keypair(host_key_path(directory, host), f"root@{host}")
+    print(json.dumps({"client_key": str(directory / "id_ed25519"), "hosts": hosts}))
+
+
+def write_inventory(directory: Path, hosts: dict[str, dict]) -> None:
+    known_hosts = directory / "known_hosts"
+    client_key = directory / "id_ed25519"
+    lines = []
+    for name, host in sorted(hosts.items()):
+        public = host_key_path(directory, name).with_suffix(".pub").read_text()
+        lines.append(keys.known_hosts_line(host["address"], 22, public))
+    known_hosts.write_text("\n".join(lines) + "\n")
+
+    ungrouped: dict[str, dict] = {}
+    groups: dict[str, dict] = {}
+    for name, host in sorted(hosts.items()):
+        entry = {"ansible_host": host["address"], **host.get("vars", {})}
+        # A host is written once, with its merged variables, under its first
+        # group; its other groups list it without variables.
+        first, *others = host.get("groups") or [None]
+        if first is None:
+            ungrouped[name] = entry
+            continue
+        groups.setdefault(first, {"hosts": {}})["hosts"][name] = entry
+        for group in others:
+            groups.setdefault(group, {"hosts": {}})["hosts"][name] = None
+    inventory = {
+        "all": {
+            "vars": {
+                "ansible_user": DEPLOY_USER,
+                "ansible_port": 22,
+                "ansible_ssh_private_key_file": str(client_key),
+                "ansible_become": True,
+                "fleet_known_hosts_file": str(known_hosts),
+                # The same file for Ansible itself, with checking kept on.
+                "ansible_ssh_common_args": f"-o UserKnownHostsFile={known_hosts} -o StrictHostKeyChecking=yes",
+            },
+            **({"hosts": ungrouped} if ungrouped else {}),
+            **({"children": groups} if groups else {}),
+        }
+    }
+    path = directory / "inventory.yaml"
+    path.write_text(
+        "# Written by molecule/default/prepare.yml: the Molecule instances as a fleetctl inventory.\n"
+        + yaml.safe_dump(inventory, sort_keys=False, default_flow_style=False)
+    )
+    print(path)
+
+
+def main(argv: list[str]) -> None:
+    if argv[:1] == ["image"] and len(argv) == 1:
+        make_image()
+    elif argv[:1] == ["keys"] and len(argv) >= 3:
+        make_keys(Path(argv[1]), argv[2:])
+    elif argv[:1] == ["inventory"] and len(argv) == 3:
+        write_inventory(Path(argv[1]), json.loads(argv[2]))
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
