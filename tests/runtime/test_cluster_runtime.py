@@ -273,6 +273,6 @@ def test_reload_does_not_wait_for_idle_keep_alive_connections(releases, start_ru
     elapsed = time.monotonic() - started
 
     assert result.returncode == 0, result.stderr
-    assert elapsed < 3, f"reload took {elapsed:.1f}s"
+    assert elapsed < 4, f"reload took {elapsed:.1f}s"  # keepAliveTimeout would make it > 5 s
     assert f"pid {old['pid']}) drained" in runtime.log()
     idle.close()
