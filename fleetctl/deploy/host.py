@@ -122,7 +122,10 @@ class HostDeploy:
     def _run_locked(self) -> HostOutcome:
         self.report("reading the host's state")
         before = read_host_state(self.transport, self.app)
-        desired, previous_after = self._target(before)
+        try:
+            desired, previous_after = self._target(before)
+        except StepFailed as error:  # a rollback with nothing (or no such release) to return to
+            return self._outcome("failed", before.current, self.job.rollback_to, str(error))
         changes = host_changes(desired, before, previous_after)
         decision = desired.decision
         if changes.unchanged:
