@@ -47,7 +47,7 @@ def test_molecule_test_passes():
     # Every step ran and succeeded: the deploy, a second converge that changed
     # nothing, and every testinfra test on both instances.
     for step in STEPS:
-        assert re.search(rf"default ➜ {step}: Executed: Successful", output), f"step {step} did not succeed:\n{tail}"
+        assert re.search(rf"default (?:➜|>) {step}: Executed: Successful", output), f"step {step} did not succeed:\n{tail}"
     passed = re.search(r"=+ (\d+) passed in ", output)
     assert passed and int(passed.group(1)) == 12, f"verify did not pass its 12 tests:\n{tail}"
     # molecule test destroys its instances and its network at the end.
