@@ -54,6 +54,13 @@ mv -f "$root/.activated.new" "$root/.activated"
 """
 
 
+RESTART_SCRIPT = """set -eu
+unit=$1
+systemctl reset-failed "$unit" 2>/dev/null || true
+systemctl restart "$unit"
+"""
+
+
 @dataclass(frozen=True)
 class Command:
     summary: str
@@ -201,8 +208,7 @@ def host_changes(desired: DesiredState, state: HostState, previous_after: str | 
     release_pending, files_pending = _pending_activation(state)
     activation = _activation(decision, state, bool(switch) or release_pending,
                              unit_changed or env_changed or runtime_changed or files_pending)
-    activate = () if activation == "none" else (
-        Command(f"{activation} {app.unit_name}", ("systemctl", activation, app.unit_name)),)
+    activate = () if activation == "none" else (activate_command(app, activation),)
     return HostChanges(
         prepare=tuple(prepare),
         switch=tuple(switch),
@@ -223,6 +229,14 @@ def _activation(decision: Decision, state: HostState, switched: bool, process_ch
     if not switched:
         return "none"
     return "reload" if decision.mode == "cluster" else "restart"
+
+
+def activate_command(app: AppSpec, activation: str) -> Command:
+    if activation == "restart":
+        # A deploy's restart is not a crash: clear the unit's start rate limit first, or the
+        # sixth deploy within StartLimitIntervalSec fails with start-limit-hit.
+        return Command(f"restart {app.unit_name}", (app.unit_name,), script=RESTART_SCRIPT)
+    return Command(f"{activation} {app.unit_name}", ("systemctl", activation, app.unit_name))
 
 
 def unit_diff(app: AppSpec, installed: str | None, desired: str) -> str:
