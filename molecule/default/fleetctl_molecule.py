@@ -6,10 +6,13 @@
     python fleetctl_molecule.py keys DIR HOST...
         An SSH client key pair DIR/id_ed25519 and one host key per Molecule
         instance DIR/hosts/HOST/ssh_host_ed25519_key (kept when they exist).
-    python fleetctl_molecule.py inventory DIR HOSTS_JSON
+    python fleetctl_molecule.py inventory DIR HOSTS_JSON VARS_DIR
         From {host: {"address": ip, "groups": [...], "vars": {fleet_*: ...}}}:
         DIR/known_hosts (every instance's own host key, nothing learnt over the
         network) and DIR/inventory.yaml, the fleetctl inventory converge deploys.
+        Relative paths in path variables (fleet_app_src, fleet_decision_table)
+        are resolved against VARS_DIR, the folder of the inventory the variables
+        come from, as fleetctl resolves them against its inventory's folder.
 
 Nothing here is copied from the lab: keys, known_hosts lines and images come
 from fleetctl.lab.
@@ -21,12 +24,16 @@ from pathlib import Path
 
 import yaml
 
+from fleetctl.inventory.variables import FLEET_VARIABLES_BY_NAME, LocalPath
 from fleetctl.lab import LabError, keys, preflight
 from fleetctl.lab.docker import Docker, DockerError
 from fleetctl.lab.images import ImageRecipe, ensure_image
 
 DEPLOY_USER = "deploy"  # the lab image's user with passwordless sudo
 ARCH = "amd64"
+# How fleetctl reaches the instances is the scenario's business: these are never copied
+# from the Molecule inventory (no trust on first use, only the host keys prepare made).
+CONNECTION_VARIABLES = {"fleet_known_hosts_file", "fleet_trust_on_first_use"}
 
 
 def host_key_path(directory: Path, host: str) -> Path:
@@ -50,7 +57,20 @@ def make_keys(directory: Path, hosts: list[str]) -> None:
     print(json.dumps({"client_key": str(directory / "id_ed25519"), "hosts": hosts}))
 
 
-def write_inventory(directory: Path, hosts: dict[str, dict]) -> None:
+def fleet_variables(variables: dict, vars_dir: Path) -> dict:
+    """The host's fleet_* variables, connection ones left out, relative local paths made absolute."""
+    copied = {}
+    for name, value in sorted(variables.items()):
+        if not name.startswith("fleet_") or name in CONNECTION_VARIABLES:
+            continue
+        variable = FLEET_VARIABLES_BY_NAME.get(name)
+        if variable is not None and isinstance(variable.type, LocalPath) and isinstance(value, str) and value:
+            value = variable.check(value, vars_dir)
+        copied[name] = value
+    return copied
+
+
+def write_inventory(directory: Path, hosts: dict[str, dict], vars_dir: Path) -> None:
     known_hosts = directory / "known_hosts"
     client_key = directory / "id_ed25519"
     lines = []
@@ -62,7 +82,7 @@ def write_inventory(directory: Path, hosts: dict[str, dict]) -> None:
     ungrouped: dict[str, dict] = {}
     groups: dict[str, dict] = {}
     for name, host in sorted(hosts.items()):
-        entry = {"ansible_host": host["address"], **host.get("vars", {})}
+        entry = {"ansible_host": host["address"], **fleet_variables(host.get("vars", {}), vars_dir)}
         # A host is written once, with its merged variables, under its first
         # group; its other groups list it without variables.
         first, *others = host.get("groups") or [None]
@@ -100,8 +120,8 @@ def main(argv: list[str]) -> None:
         make_image()
     elif argv[:1] == ["keys"] and len(argv) >= 3:
         make_keys(Path(argv[1]), argv[2:])
-    elif argv[:1] == ["inventory"] and len(argv) == 3:
-        write_inventory(Path(argv[1]), json.loads(argv[2]))
+    elif argv[:1] == ["inventory"] and len(argv) == 4:
+        write_inventory(Path(argv[1]), json.loads(argv[2]), Path(argv[3]))
     else:
         sys.exit(__doc__)
 
