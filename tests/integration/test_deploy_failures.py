@@ -1,0 +1,221 @@
+"""Issue 5 on the lab: what goes wrong during a rollout, and the commands that recover.
+
+A release whose health check fails is rolled back on the first host and the rollout halts
+(later hosts keep the old release); --abort-rolls-back; --resume; a concurrent deploy is
+refused; hooks around each host (and a failing hook stops its host); the rollback command;
+old releases pruned. Server, vm and container only: none of this needs the emulated pi.
+
+The tests build on each other's releases, in file order; each first states what it starts from.
+"""
+
+import pytest
+from deploy_helpers import (
+    NOT_PI, DeployProcess, addresses, current_link, deploy, host_names, make_app, remote, run, served_versions,
+    set_version, wipe_app, write_inventory,
+)
+
+APP = "t-fail"
+PORT = 3202
+PERSONAS = ("server", "vm", "container")
+KEEP = 2
+
+
+@pytest.fixture(scope="module")
+def names(lab):
+    return host_names(lab, PERSONAS)
+
+
+@pytest.fixture(scope="module")
+def src(tmp_path_factory):
+    return make_app(tmp_path_factory.mktemp("fail") / "app", "1.0.0")
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    return tmp_path_factory.mktemp("fail-inv")
+
+
+def inventory(lab, folder, src, name, **variables):
+    """This module's app on server, vm and container, with extra all-level variables."""
+    group_vars = variables.pop("group_vars", None)
+    base = {"fleet_keep_releases": KEEP}
+    base.update(variables)
+    return write_inventory(lab, folder / f"{name}.yaml", APP, PORT, src, all_vars=base, group_vars=group_vars,
+                           personas=PERSONAS)
+
+
+@pytest.fixture(scope="module")
+def parallel(lab, folder, src):
+    return inventory(lab, folder, src, "parallel", fleet_serial="100%")
+
+
+@pytest.fixture(scope="module")
+def serial(lab, folder, src):
+    # one host at a time; a failing release gives up after 3 checks in 20 s
+    return inventory(lab, folder, src, "serial", fleet_serial=1, fleet_health_timeout=20, fleet_health_retries=2)
+
+
+@pytest.fixture(scope="module")
+def release_1(lab, parallel, names):
+    wipe_app(lab, APP, PERSONAS)
+    result = deploy(parallel)
+    assert result.returncode == 0, result.stderr
+    return result.hosts()[names["server"]]["to"]
+
+
+def everywhere(lab, version):
+    return {name: version for name in addresses(lab, PERSONAS)}
+
+
+def release_on_hosts(lab) -> dict[str, str]:
+    found = {}
+    for name, address in addresses(lab, PERSONAS).items():
+        target, valid = current_link(lab, address, APP)
+        assert valid, f"{name}: current -> {target!r} is not a release"
+        found[name] = target.rsplit("/", 1)[-1]
+    return found
+
+
+def test_a_release_failing_its_health_check_is_rolled_back_and_halts_the_rollout(lab, serial, src, names, release_1):
+    assert served_versions(lab, PORT, PERSONAS) == everywhere(lab, "1.0.0")
+    set_version(src, "2.0.0", fail_on="*")
+    result = deploy(serial)
+    assert result.returncode == 1, result.stderr
+    document = result.document
+    assert document["ok"] is False
+    assert document["stopped"].startswith("1 of 1 hosts in batch 1 failed")
+    assert document["not_started"] == [names["vm"], names["container"]]
+    [row] = document["hosts"]
+    assert (row["host"], row["result"], row["from"]) == (names["server"], "rolled back", release_1)
+    assert row["to"] != release_1
+    assert "health gate failed" in row["detail"] and "HTTP 500" in row["detail"]
+    assert f"rolled back to {release_1}, healthy" in row["detail"]
+    assert served_versions(lab, PORT, PERSONAS) == everywhere(lab, "1.0.0")
+    assert set(release_on_hosts(lab).values()) == {release_1}
+    # vm and container were never touched: the bad release is not even on them
+    for persona in ("vm", "container"):
+        code, listing = remote(lab, next(iter(lab.hosts(persona).values())), f"ls /opt/{APP}/releases")
+        assert listing.split() == [release_1], persona
+
+
+def test_abort_rolls_back_returns_the_upgraded_hosts(lab, serial, src, names, release_1):
+    set_version(src, "2.1.0", fail_on="container")  # healthy on server and vm, not on container
+    result = deploy(serial, "--abort-rolls-back")
+    assert result.returncode == 1
+    document = result.document
+    rows = result.hosts()
+    assert [row["host"] for row in document["hosts"]] == [names["server"], names["vm"], names["container"]]
+    assert rows[names["server"]]["result"] == rows[names["vm"]]["result"] == "deployed"
+    assert rows[names["container"]]["result"] == "rolled back"
+    assert document["not_started"] == []
+    aborted = {row["host"]: row for row in document["abort_rollbacks"]}
+    assert set(aborted) == {names["server"], names["vm"]}
+    for row in aborted.values():
+        assert (row["result"], row["to"]) == ("deployed", release_1), row
+    assert served_versions(lab, PORT, PERSONAS) == everywhere(lab, "1.0.0")
+    assert set(release_on_hosts(lab).values()) == {release_1}
+
+
+def test_resume_continues_an_interrupted_rollout_where_it_stopped(lab, serial, src, names, release_1):
+    set_version(src, "2.2.0")
+    first = DeployProcess("deploy", str(serial), "--json")
+    first.wait_for(f"{names['vm']}: taking the deploy lock")  # server done, its batch on record
+    first.kill()
+    assert served_versions(lab, PORT, PERSONAS) == {names["server"]: "2.2.0", names["vm"]: "1.0.0",
+                                                    names["container"]: "1.0.0"}
+    resumed = deploy(serial, "--resume")
+    assert resumed.returncode == 0, resumed.stderr
+    rows = resumed.hosts()
+    assert set(rows) == {names["vm"], names["container"]}  # server is not deployed again
+    assert all(row["result"] == "deployed" for row in rows.values())
+    assert served_versions(lab, PORT, PERSONAS) == everywhere(lab, "2.2.0")
+    again = run("deploy", str(serial), "--resume")
+    assert again.returncode == 2 and "no interrupted rollout to resume" in again.stderr
+
+
+def test_a_concurrent_deploy_is_refused(lab, folder, src, names):
+    slow = inventory(lab, folder, src, "slow", fleet_hooks={
+        "before_host": [{"command": "sleep 20", "delegate_to": "localhost"}]})
+    set_version(src, "2.3.0")
+    first = DeployProcess("deploy", str(slow), "--limit", names["server"], "--json")
+    first.wait_for(f"{names['server']}: hook before_host")  # holds the server's lock for 20 s
+    second = deploy(slow, "--limit", names["server"])
+    assert second.returncode == 1
+    [row] = second.document["hosts"]
+    assert row["result"] == "failed"
+    assert "deploy refused" in row["detail"] and f"(pid {first.process.pid})" in row["detail"], row
+    assert first.wait(timeout=300) == 0, "\n".join(first.lines)
+    assert served_versions(lab, PORT, PERSONAS)[names["server"]] == "2.3.0"
+
+
+def test_hooks_run_before_and_after_each_host_in_rollout_order(lab, folder, src, names, tmp_path):
+    log = tmp_path / "hooks.log"
+    line = 'echo "$0 $FLEET_HOST $FLEET_RELEASE $FLEET_PREVIOUS_RELEASE $FLEET_APP_PORT" >> ' + str(log)
+    hooked = inventory(lab, folder, src, "hooked", fleet_serial=1, fleet_hooks={
+        "before_host": [{"command": ["sh", "-c", line, "before"], "delegate_to": "localhost"}],
+        "after_switch": [f"test -L /opt/{APP}/current"],  # on the host being deployed
+        "after_host": [{"command": ["sh", "-c", line, "after"], "delegate_to": "localhost"}],
+    })
+    previous = release_on_hosts(lab)
+    set_version(src, "2.4.0")
+    result = deploy(hooked)
+    assert result.returncode == 0, result.stderr
+    release = result.hosts()[names["server"]]["to"]
+    expected = []
+    for persona in PERSONAS:
+        host = names[persona]
+        expected += [f"before {host} {release} {previous[host]} {PORT}", f"after {host} {release} {previous[host]} {PORT}"]
+    assert log.read_text().splitlines() == expected
+
+
+def test_a_failing_hook_stops_its_host_and_the_rollout(lab, folder, src, names):
+    before = release_on_hosts(lab)
+    failing = inventory(lab, folder, src, "failing-hook", fleet_serial=1, group_vars={
+        "vm": {"fleet_hooks": {"before_host": ["echo the load balancer says no >&2; exit 7"]}}})
+    set_version(src, "2.5.0")
+    result = deploy(failing)
+    assert result.returncode == 1
+    rows = result.hosts()
+    assert rows[names["server"]]["result"] == "deployed"
+    vm = rows[names["vm"]]
+    assert vm["result"] == "failed"
+    assert "hook before_host" in vm["detail"] and "the load balancer says no" in vm["detail"]
+    assert result.document["not_started"] == [names["container"]]
+    versions = served_versions(lab, PORT, PERSONAS)
+    assert versions == {names["server"]: "2.5.0", names["vm"]: "2.4.0", names["container"]: "2.4.0"}
+    after = release_on_hosts(lab)
+    assert after[names["vm"]] == before[names["vm"]] and after[names["container"]] == before[names["container"]]
+    code, listing = remote(lab, next(iter(lab.hosts("vm").values())), f"ls /opt/{APP}/releases")
+    assert vm["to"] not in listing.split()  # nothing of the new release reached the vm
+
+
+def test_rollback_returns_each_host_to_its_previous_release_and_to_a_named_one(lab, parallel, src, names):
+    converged = deploy(parallel)  # 2.5.0 everywhere
+    assert converged.returncode == 0, converged.stderr
+    assert served_versions(lab, PORT, PERSONAS) == everywhere(lab, "2.5.0")
+    newest = converged.hosts()[names["server"]]["to"]
+    back = run("rollback", str(parallel), "--json")
+    assert back.returncode == 0, back.stderr
+    rows = back.hosts()
+    assert all((row["result"], row["from"]) == ("deployed", newest) for row in rows.values()), rows
+    assert served_versions(lab, PORT, PERSONAS) == everywhere(lab, "2.4.0")
+    older = rows[names["server"]]["to"]
+    for address in addresses(lab, PERSONAS).values():
+        code, links = remote(lab, address, f"readlink /opt/{APP}/current /opt/{APP}/previous")
+        assert links.split() == [f"releases/{older}", f"releases/{newest}"]
+    forward = run("rollback", str(parallel), "--to", newest, "--json")
+    assert forward.returncode == 0, forward.stderr
+    assert served_versions(lab, PORT, PERSONAS) == everywhere(lab, "2.5.0")
+    missing = run("rollback", str(parallel), "--to", "no-such-release", "--limit", names["server"], "--json")
+    assert missing.returncode == 1
+    assert "is not on the host" in missing.hosts()[names["server"]]["detail"]
+    assert served_versions(lab, PORT, PERSONAS) == everywhere(lab, "2.5.0")
+
+
+def test_old_releases_are_pruned_to_fleet_keep_releases(lab, parallel, src):
+    for address in addresses(lab, PERSONAS).values():
+        code, output = remote(lab, address, f"ls -A /opt/{APP}/releases; readlink /opt/{APP}/current /opt/{APP}/previous")
+        lines = output.split()
+        links = {line.rsplit("/", 1)[-1] for line in lines if line.startswith("releases/")}
+        listing = [line for line in lines if not line.startswith("releases/")]
+        assert len(listing) == KEEP and set(listing) == links, (address, output)
