@@ -28,8 +28,8 @@ from fleetctl.inventory.variables import FLEET_VARIABLES_BY_NAME, LocalPath
 from fleetctl.lab import LabError, keys, preflight
 from fleetctl.lab.docker import Docker, DockerError
 from fleetctl.lab.images import ImageRecipe, ensure_image
+from fleetctl.lab.lab import DEPLOY_USER  # the lab image's user with passwordless sudo
 
-DEPLOY_USER = "deploy"  # the lab image's user with passwordless sudo
 ARCH = "amd64"
 # How fleetctl reaches the instances is the scenario's business: these are never copied
 # from the Molecule inventory (no trust on first use, only the host keys prepare made).
