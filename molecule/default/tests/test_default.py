@@ -156,7 +156,7 @@ def test_mode_and_workers_match_plan(host, app, decision):
 
 
 def test_health_endpoint_answers_from_every_process(host, app, decision):
-    """GET /healthz from the control machine answers 200, and every worker answers in turn."""
+    """GET /healthz from the control machine answers 200, from every worker in turn (rr)."""
     main_pid, tree = service_tree(host, app["unit"])
     expected = {pid for pid, p in tree.items() if p["ppid"] == main_pid} if decision["mode"] == "cluster" else {main_pid}
     answered = set()
@@ -164,8 +164,12 @@ def test_health_endpoint_answers_from_every_process(host, app, decision):
         status, body = health(app)
         assert status == 200 and body["status"] == "ok"
         answered.add(body["pid"])
-    # The app reports its pid as seen in the instance's pid namespace.
-    assert answered == expected
+    # The app reports its pid as seen in the instance's pid namespace. Round-robin
+    # scheduling hands new connections to each worker in turn; with "none" the kernel chooses.
+    if decision["mode"] == "single" or decision["scheduling"] == "rr":
+        assert answered == expected
+    else:
+        assert answered and answered <= expected
 
 
 def test_unit_carries_its_hardening(host, app, decision):
