@@ -16,8 +16,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
 # 1.3 to 3.3 minutes measured with the lab image present on a 2-core machine, idle to heavily
-# loaded (a missing
-# image adds its build, a few minutes).
+# loaded (a missing image adds its build, a few minutes).
 TIMEOUT_S = 900
 STEPS = ("dependency", "syntax", "create", "prepare", "converge", "idempotence", "verify", "destroy")
 
