@@ -149,11 +149,11 @@ def served_versions(lab: LabInventory, port: int, personas=PERSONAS) -> dict[str
     return {name: served_version(address, port) for name, address in addresses(lab, personas).items()}
 
 
-def remote(lab: LabInventory, address: str, command: str) -> tuple[int, str]:
+def remote(lab: LabInventory, address: str, command: str, timeout: float = 60) -> tuple[int, str]:
     """Run a command as root on a lab host over our checked SSH connection."""
     client = lab.ssh_client(address)
     try:
-        _stdin, stdout, stderr = client.exec_command(f"sudo -n sh -c {shell_quote(command)}", timeout=60)
+        _stdin, stdout, stderr = client.exec_command(f"sudo -n sh -c {shell_quote(command)}", timeout=timeout)
         output = stdout.read().decode() + stderr.read().decode()
         return stdout.channel.recv_exit_status(), output
     finally:
@@ -173,6 +173,39 @@ def wipe_app(lab: LabInventory, app_name: str, personas=PERSONAS) -> None:
         thread.start()
     for thread in threads:
         thread.join()
+
+
+class CurrentWatch:
+    """Checks `current` on each host, over and over while a rollout runs (a loop on the host, ~50
+    times a second), counting the checks that found it not pointing at a whole release."""
+
+    def __init__(self, lab: LabInventory, app_name: str, personas=PERSONAS, max_seconds: int = 300):
+        self.lab, self.app_name, self.max_seconds = lab, app_name, max_seconds
+        self.stop_file = f"/tmp/fleetctl-test-stop-watch-{app_name}"
+        self.results: dict[str, tuple[int, int]] = {}  # host -> (checks, broken)
+        self.targets = addresses(lab, personas)
+        self._threads = [threading.Thread(target=self._watch, args=(name, address), daemon=True)
+                         for name, address in self.targets.items()]
+
+    def _watch(self, name: str, address: str) -> None:
+        script = (f"rm -f {self.stop_file}; end=$(( $(date +%s) + {self.max_seconds} )); checks=0; broken=0; "
+                  f"while [ ! -e {self.stop_file} ] && [ $(date +%s) -lt $end ]; do checks=$((checks+1)); "
+                  f"[ -f /opt/{self.app_name}/current/package.json ] || broken=$((broken+1)); sleep 0.02; done; "
+                  f"rm -f {self.stop_file}; echo $checks $broken")
+        code, output = remote(self.lab, address, script, timeout=self.max_seconds + 60)
+        checks, broken = output.split()[-2:]
+        self.results[name] = (int(checks), int(broken))
+
+    def __enter__(self) -> "CurrentWatch":
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        for address in self.targets.values():
+            remote(self.lab, address, f"touch {self.stop_file}")
+        for thread in self._threads:
+            thread.join(timeout=60)
 
 
 def shell_quote(text: str) -> str:

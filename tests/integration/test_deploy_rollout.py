@@ -9,7 +9,7 @@ import time
 
 import pytest
 from deploy_helpers import (
-    CLUSTERED, PERSONAS, SINGLE, LoadGenerator, addresses, current_link, deploy, host_names, make_app, run,
+    CLUSTERED, PERSONAS, SINGLE, CurrentWatch, LoadGenerator, addresses, current_link, deploy, host_names, make_app, run,
     remote, served_versions, set_version, wipe_app, write_inventory,
 )
 
@@ -54,12 +54,13 @@ def load_rollout(lab, inventory, app_src, first_deploy):
     """Release 1.0.1 rolled out while every host is under constant HTTP load."""
     set_version(app_src, "1.0.1")
     targets = {name: (address, PORT) for name, address in addresses(lab).items()}
-    with LoadGenerator(targets, pause=0.02, max_requests=20000, max_seconds=240) as load:
+    with CurrentWatch(lab, APP) as watch, LoadGenerator(targets, pause=0.02, max_requests=20000,
+                                                        max_seconds=240) as load:
         time.sleep(2)  # load established on the old release first
         before = {host: stats.ok for host, stats in load.stats.items()}
         result = record(deploy(inventory))
         time.sleep(1)
-    return result, load, before
+    return result, load, before, watch
 
 
 def test_first_deploy_reaches_every_persona_with_its_mode(first_deploy, names, lab):
@@ -82,7 +83,7 @@ def test_first_deploy_reaches_every_persona_with_its_mode(first_deploy, names, l
 
 def test_second_release_under_load_clustered_hosts_drop_nothing(load_rollout, names, lab, capsys,
                                                                 record_property):
-    result, load, before = load_rollout
+    result, load, before, watch = load_rollout
     with capsys.disabled():  # the figures are part of the proof: shown even when the test passes
         print(f"\nrollout of 1.0.1 under load ({result.seconds:.1f} s), requests per host:\n{load.report()}")
     for host, stats in load.stats.items():
@@ -157,7 +158,11 @@ def test_app_runs_as_its_unprivileged_user_under_a_hardened_unit(load_rollout, l
         assert host.run(f"sudo -n -u {APP} touch /opt/{APP}/current/x").rc != 0
 
 
-def test_current_is_a_valid_symlink_to_the_new_release(load_rollout, lab, names):
+def test_current_is_a_valid_symlink_to_the_new_release_and_was_throughout(load_rollout, lab, names):
+    watch = load_rollout[3]
+    assert set(watch.results) == set(names.values())
+    for host, (checks, broken) in watch.results.items():
+        assert checks > 20 and broken == 0, (host, checks, broken)
     release = load_rollout[0].hosts()[names["server"]]["to"]
     for address in addresses(lab).values():
         target, valid = current_link(lab, address, APP)
