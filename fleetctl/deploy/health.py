@@ -70,7 +70,9 @@ def wait_healthy(transport: Transport, app: AppSpec, mode: str, workers: int, re
     for attempt in range(1, attempts + 1):
         started = time.monotonic()
         try:
-            result = transport.run(argv, timeout=max(10.0, interval))
+            # A check may use what is left of the gate: on a slow host (an emulated pi under load)
+            # starting node alone can take longer than the interval between checks.
+            result = transport.run(argv, timeout=max(10.0, interval, deadline - started))
             detail = (result.stdout.strip().splitlines() or [result.stderr.strip() or f"exit {result.exit_code}"])[-1]
             if result.ok:
                 return HealthResult(True, detail, attempt)
