@@ -4,6 +4,7 @@ In a source checkout templates/ and roles/ sit at the top of the repo; in an
 installed wheel they are packaged as fleetctl/templates and fleetctl/roles.
 """
 
+import os
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -22,3 +23,8 @@ def templates_dir() -> Path:
 
 def roles_dir() -> Path:
     return _shipped("roles")
+
+
+def state_dir() -> Path:
+    """Where fleetctl keeps what it remembers on the control machine (rollout records, caches)."""
+    return Path(os.environ.get("FLEETCTL_STATE_DIR", ".fleetctl"))

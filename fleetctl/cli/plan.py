@@ -13,6 +13,7 @@ from fleetctl.cli.common import (
     tofu_option,
 )
 from fleetctl.facts import probe_hosts
+from fleetctl.facts.nodecache import NodeVersionCache
 from fleetctl.inventory import InventoryError
 from fleetctl.plan import HostPlan, plan, releases_by_source
 from fleetctl.policy import PolicyError
@@ -41,7 +42,7 @@ def plan_command(inventory: Path, limit: str | None, forks: int, as_json: bool, 
         releases = releases_by_source(hosts)
         with progress:
             rows = plan(hosts, forks=forks, trust_on_first_use=trust_on_first_use, on_probed=advance,
-                        releases=releases)
+                        releases=releases, node_cache=NodeVersionCache())
     except (InventoryError, PolicyError) as error:
         raise bad_input(str(error)) from None
     if as_json:
@@ -122,7 +123,8 @@ def _print_units(rows: list[HostPlan]) -> None:
 def facts_command(inventory: Path, limit: str | None, forks: int, raw: bool, trust_on_first_use: bool) -> None:
     """Print each host's parsed facts as JSON (and, with --raw, the probe's output)."""
     hosts = select_hosts(inventory, limit)
-    results = probe_hosts([host.connection for host in hosts], forks=forks, trust_on_first_use=trust_on_first_use)
+    results = probe_hosts([host.connection for host in hosts], forks=forks, trust_on_first_use=trust_on_first_use,
+                          node_cache=NodeVersionCache())
     document = []
     for result in results:
         entry = {"host": result.name, "facts": result.facts.to_dict() if result.facts else None, "error": result.error}

@@ -4,8 +4,9 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from fleetctl.facts.model import Facts
-from fleetctl.facts.parse import parse_probe
+from fleetctl.facts.model import Facts, NodeVersions
+from fleetctl.facts.nodecache import NodeVersionCache
+from fleetctl.facts.parse import node_identity, parse_probe
 from fleetctl.facts.script import probe_script
 from fleetctl.facts.sections import ProbeParseError
 from fleetctl.transport import ConnectionSpecLike, Transport, TransportError, connect
@@ -28,11 +29,16 @@ class ProbeResult:
         return self.facts is not None
 
 
-def gather(transport: Transport, timeout: float = PROBE_TIMEOUT) -> tuple[str, Facts]:
-    """Run probe.sh on the host in a single exec; (raw output, facts)."""
-    result = transport.run(script=probe_script(), timeout=timeout)
+def gather(transport: Transport, timeout: float = PROBE_TIMEOUT,
+           known_node: NodeVersions | None = None) -> tuple[str, Facts]:
+    """Run probe.sh on the host in a single exec, as the login user (facts need no root); (raw output, facts).
+
+    known_node: cached versions of the host's node binary; the probe skips starting node while it is the same.
+    """
+    arguments = [known_node.identity] if known_node else None
+    result = transport.run(arguments, script=probe_script(), timeout=timeout, become=False)
     try:
-        return result.stdout, parse_probe(result.stdout)
+        return result.stdout, parse_probe(result.stdout, known_node)
     except ProbeParseError as error:
         detail = (result.stderr.strip().splitlines() or [""])[-1]
         cause = f"{error}" + (f" (exit code {result.exit_code}: {detail})" if not result.ok else "")
@@ -44,12 +50,16 @@ def probe_host(
     trust_on_first_use: bool = False,
     ssh_config_file: str | None = None,
     also: Callable[[Transport], object] | None = None,
+    node_cache: NodeVersionCache | None = None,
 ) -> ProbeResult:
     """Connect, probe (and run `also` on the same connection) and close; every failure becomes the row's error."""
     try:
         with connect(spec, trust_on_first_use=trust_on_first_use, ssh_config_file=ssh_config_file) as transport:
-            raw, facts = gather(transport)
+            raw, facts = gather(transport, known_node=node_cache.get(spec.name) if node_cache else None)
             extra = also(transport) if also is not None else None
+        identity = node_identity(raw)
+        if node_cache is not None and identity and facts.node_version:
+            node_cache.put(spec.name, NodeVersions(identity, facts.node_version, facts.libuv_version))
         return ProbeResult(spec.name, facts, None, raw, extra)
     except (TransportError, ProbeParseError) as error:
         return ProbeResult(spec.name, None, str(error))
@@ -64,6 +74,7 @@ def probe_hosts(
     ssh_config_file: str | None = None,
     on_result: Callable[[ProbeResult], None] | None = None,
     also: Callable[[ConnectionSpecLike, Transport], object] | None = None,
+    node_cache: NodeVersionCache | None = None,
 ) -> list[ProbeResult]:
     """Probe every host, forks at a time; results in the order of specs.
 
@@ -74,10 +85,13 @@ def probe_hosts(
 
     def probe(spec: ConnectionSpecLike) -> ProbeResult:
         then = (lambda transport: also(spec, transport)) if also is not None else None
-        result = probe_host(spec, trust_on_first_use, ssh_config_file, then)
+        result = probe_host(spec, trust_on_first_use, ssh_config_file, then, node_cache)
         if on_result is not None:
             on_result(result)
         return result
 
     with ThreadPoolExecutor(max_workers=max(1, min(forks, len(specs)))) as pool:
-        return list(pool.map(probe, specs))
+        results = list(pool.map(probe, specs))
+    if node_cache is not None:
+        node_cache.save()
+    return results

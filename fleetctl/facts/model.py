@@ -36,3 +36,12 @@ class Facts:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class NodeVersions:
+    """Node.js and libuv versions of one node binary, known by its identity (stat of node and libuv)."""
+
+    identity: str
+    node: str
+    libuv: str | None

@@ -2,12 +2,16 @@
 
 from fleetctl.facts import parsers
 from fleetctl.facts.kind import VirtSignals, classify, detect_container, detect_vm
-from fleetctl.facts.model import Facts
+from fleetctl.facts.model import Facts, NodeVersions
 from fleetctl.facts.sections import split_sections
 
 
-def parse_probe(raw: str) -> Facts:
-    """Facts from probe.sh's output; raises ProbeParseError with a one-line cause."""
+def parse_probe(raw: str, known_node: NodeVersions | None = None) -> Facts:
+    """Facts from probe.sh's output; raises ProbeParseError with a one-line cause.
+
+    known_node: the versions of a node binary the caller told the probe it knows;
+    the probe did not start node when the binary is still the same.
+    """
     sections = split_sections(raw)
 
     def body(name: str) -> str:
@@ -47,6 +51,8 @@ def parse_probe(raw: str) -> Facts:
 
     os_release = parsers.parse_os_release(body("os_release"))
     node_version, libuv_version = parsers.parse_node_versions(body("node_versions"))
+    if node_version is None and known_node and body("node_identity").strip() == known_node.identity:
+        node_version, libuv_version = known_node.node, known_node.libuv
     return Facts(
         hostname=parsers.parse_hostname(body("hostname")),
         arch=arch,
@@ -71,3 +77,8 @@ def parse_probe(raw: str) -> Facts:
         kind=kind,
         kind_evidence=kind_evidence,
     )
+
+
+def node_identity(raw: str) -> str | None:
+    """The probed node binary's identity (for the node version cache), or None without node."""
+    return split_sections(raw).get("node_identity", "").strip() or None

@@ -71,7 +71,17 @@ cgroup_walk() {
 # Node.js takes longest to start (most of the probe's time on a Pi), so it runs
 # first, in parallel with every other section; its output waits in the pipe
 # and is printed last, in its own section.
-{ has node && node -p 'process.versions.node+" "+process.versions.uv' 2>/dev/null; } | {
+# $1, when given, is the identity (device:inode:size:mtime of node and of a
+# shared libuv) of a node whose versions the caller already knows: when it still
+# matches, node is not started at all.
+known_node=${1-}
+node_identity=
+if has node; then
+    node_identity=$(stat -L -c '%d:%i:%s:%Y' "$(command -v node)" /usr/lib/*/libuv.so.1 /lib/*/libuv.so.1 2>/dev/null | tr '\n' ' ')
+    node_identity=${node_identity% }
+fi
+{ [ -n "$node_identity" ] && [ "$node_identity" != "$known_node" ] &&
+    node -p 'process.versions.node+" "+process.versions.uv' 2>/dev/null; } | {
     section probe
     echo 'fleetctl-probe 1'
 
@@ -179,6 +189,9 @@ cgroup_walk() {
 
     section systemctl_version
     has systemctl && systemctl --version 2>/dev/null | head -n 1
+
+    section node_identity
+    printf '%s\n' "$node_identity"
 
     section node_versions
     cat

@@ -2,12 +2,13 @@
 
 import hashlib
 import json
-import os
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-RECORDS_DIR = Path(os.environ.get("FLEETCTL_STATE_DIR", ".fleetctl")) / "rollouts"
+from fleetctl.resources import state_dir
+
+RECORDS_DIR = state_dir() / "rollouts"
 DONE = ("deployed", "unchanged")
 
 

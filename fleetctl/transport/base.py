@@ -66,24 +66,26 @@ class Transport(ABC):
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def _command_line(self, argv: list[str]) -> str:
-        if self.become:
+    def _command_line(self, argv: list[str], become: bool | None = None) -> str:
+        if self.become if become is None else become:
             argv = ["sudo", "-n", "--", *argv]
         return quote_command(argv)
 
-    def run(self, argv: list[str] | None = None, script: str | None = None, timeout: float = DEFAULT_TIMEOUT) -> Result:
+    def run(self, argv: list[str] | None = None, script: str | None = None, timeout: float = DEFAULT_TIMEOUT,
+            become: bool | None = None) -> Result:
         """Run argv, or a sh script sent on stdin to `sh -s` (argv then become its $1, $2...).
 
+        become overrides the host's become for this command (the probe needs no root).
         A non-zero exit is a Result, not an error: the caller decides.
         """
         if script is None:
             if not argv:
                 raise ValueError("run() needs argv or script")
-            return self._execute(self._command_line(list(argv)), None, timeout)
+            return self._execute(self._command_line(list(argv), become), None, timeout)
         command = ["sh", "-s"]
         if argv:
             command += ["--", *argv]
-        return self._execute(self._command_line(command), script.encode(), timeout)
+        return self._execute(self._command_line(command, become), script.encode(), timeout)
 
     def put(self, source: str | Path | bytes, remote_path: str, mode: int = 0o644, timeout: float = DEFAULT_TIMEOUT) -> None:
         """Write bytes, or a local file's bytes, to remote_path atomically with mode."""

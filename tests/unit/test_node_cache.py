@@ -1,0 +1,35 @@
+"""The probe starts node only when the host's node binary changed since the versions were cached."""
+
+from fleetctl.facts import gather, parse_probe
+from fleetctl.facts.model import NodeVersions
+from fleetctl.facts.nodecache import NodeVersionCache
+from fleetctl.facts.parse import node_identity
+from fleetctl.transport import LocalTransport
+
+
+def test_a_probe_told_the_current_identity_skips_node_and_uses_the_known_versions():
+    with LocalTransport() as transport:
+        raw, facts = gather(transport)
+        identity = node_identity(raw)
+        assert identity and facts.node_version
+        known = NodeVersions(identity, "0.0.1-cached", "9.9.9")
+        raw_again, facts_again = gather(transport, known_node=known)
+    assert "==> node_versions <==\n==> end <==" in raw_again  # node was not started
+    assert (facts_again.node_version, facts_again.libuv_version) == ("0.0.1-cached", "9.9.9")
+
+
+def test_a_changed_binary_is_read_again():
+    with LocalTransport() as transport:
+        raw, facts = gather(transport, known_node=NodeVersions("0:0:0:0", "0.0.1-stale", "0.0.0"))
+    assert facts.node_version != "0.0.1-stale" and facts.node_version == parse_probe(raw).node_version
+
+
+def test_cache_round_trips_and_saves_only_changes(tmp_path):
+    path = tmp_path / "node-versions.json"
+    cache = NodeVersionCache(path)
+    assert cache.get("web1") is None
+    cache.put("web1", NodeVersions("1:2:3:4", "18.19.0", "1.44.2"))
+    cache.save()
+    assert NodeVersionCache(path).get("web1") == NodeVersions("1:2:3:4", "18.19.0", "1.44.2")
+    path.write_text("not json")
+    assert NodeVersionCache(path).get("web1") is None
