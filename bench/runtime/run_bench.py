@@ -66,6 +66,38 @@ def wait_until_serving(port: int, timeout: float = 30.0) -> None:
     raise RuntimeError(f"nothing served on port {port} within {timeout}s")
 
 
+def process_tree(root: int) -> list[int]:
+    """root and all its descendants, from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(ppid, []).append(int(entry))
+    tree, stack = [], [root]
+    while stack:
+        pid = stack.pop()
+        tree.append(pid)
+        stack.extend(children.get(pid, []))
+    return tree
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time the processes have used so far."""
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 # ---------------------------------------------------------------- the contenders
 
 class SingleProcess:
@@ -73,6 +105,9 @@ class SingleProcess:
 
     def start(self, port: int, env: dict) -> None:
         self.process = subprocess.Popen([NODE, str(APP)], env={**env, "PORT": str(port)})
+
+    def root_pid(self) -> int:
+        return self.process.pid
 
     def stop(self) -> None:
         self.process.terminate()
@@ -96,6 +131,9 @@ class FleetRuntime:
         self.process = subprocess.Popen(
             [NODE, str(RUNTIME_FILE), str(APP)], env=self.env, stdout=subprocess.DEVNULL, cwd=HERE
         )
+
+    def root_pid(self) -> int:
+        return self.process.pid
 
     def reload(self) -> bool:
         result = subprocess.run([NODE, str(RUNTIME_FILE), "--reload"], env=self.env,
@@ -125,6 +163,9 @@ class Pm2Cluster:
             "env": {"PORT": str(port)},
         }]}))
         self._pm2("start", str(config))
+
+    def root_pid(self) -> int:
+        return int((Path(self.home) / "pm2.pid").read_text())  # the PM2 daemon, parent of the workers
 
     def reload(self) -> bool:
         return self._pm2("reload", self.app_name, check=False).returncode == 0
@@ -170,7 +211,13 @@ def measure_throughput(contender, connections: int, duration_s: float, warmup_s:
     try:
         wait_until_serving(port)
         run_load(port, connections, warmup_s)  # JIT warm-up, not reported
-        return run_load(port, connections, duration_s)
+        server = process_tree(contender.root_pid())
+        cpu_before = cpu_seconds(server)
+        result = run_load(port, connections, duration_s)
+        # CPU the server side spent per request: unlike req/s, it does not
+        # depend on what else the machine is running.
+        result["cpuMsPerRequest"] = (cpu_seconds(server) - cpu_before) * 1000 / max(result["total"], 1)
+        return result
     finally:
         contender.stop()
 
@@ -210,16 +257,20 @@ def paired_ratio(rounds: dict[str, list[dict]], key: str, base: str) -> float:
     return statistics.median(a["requestsPerSec"] / b["requestsPerSec"] for a, b in zip(rounds[key], rounds[base]))
 
 
+def cpu_per_request(rounds: list[dict]) -> float:
+    return statistics.median(r["cpuMsPerRequest"] for r in rounds)
+
+
 def report(rounds: dict[str, list[dict]], reload_results: dict, args) -> str:
     results = {key: median_round(values) for key, values in rounds.items()}
     lines = [
-        "| configuration | req/s | vs single | p99 latency (ms) | failed requests |",
-        "|---|---:|---:|---:|---:|",
+        "| configuration | req/s | vs single | p99 latency (ms) | failed requests | server CPU ms/request |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
     for key, label in LABELS.items():
         r = results[key]
         lines.append(f"| {label} | {r['requestsPerSec']:.0f} | {paired_ratio(rounds, key, 'single'):.2f}x "
-                     f"| {r['p99Ms']} | {r['failed']} |")
+                     f"| {r['p99Ms']} | {r['failed']} | {cpu_per_request(rounds[key]):.2f} |")
     lines += [
         "",
         f"| {args.reloads} reloads under constant load | requests served | failed requests "
@@ -235,7 +286,9 @@ def report(rounds: dict[str, list[dict]], reload_results: dict, args) -> str:
     ok_reloads = reload_results["runtime"]["failed"] == 0 and reload_results["runtime"]["failed_reloads"] == 0
     lines += [
         "",
-        "req/s and p99: the median round; \"vs single\": median of the per-round ratios.",
+        "req/s and p99: the median round; \"vs single\": median of the per-round ratios; "
+        "server CPU: median over rounds of the CPU time (user + system) the server's "
+        "processes used per request served.",
         "",
         "Targets:",
         f"- runtime 2 workers rr vs single process: {rr_vs_single:.2f}x (target >= 1.6x) "
@@ -278,7 +331,8 @@ def main() -> int:
             result = measure_throughput(contender, args.connections, args.duration, args.warmup)
             rounds[key].append(result)
             print(f"round {round_number}: {LABELS[key]}: {result['requestsPerSec']:.0f} req/s, "
-                  f"p99 {result['p99Ms']} ms, failed {result['failed']}", file=sys.stderr, flush=True)
+                  f"p99 {result['p99Ms']} ms, failed {result['failed']}, "
+                  f"server CPU {result['cpuMsPerRequest']:.2f} ms/request", file=sys.stderr, flush=True)
 
     reload_results = {}
     for key, contender in (("runtime", FleetRuntime("rr")), ("pm2", Pm2Cluster())):
