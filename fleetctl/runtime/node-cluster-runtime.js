@@ -634,7 +634,7 @@ function makeHttpServerDrainable(server) {
     const socket = request.socket; // the TLS socket for https, which is the one to close
     drain.idleSince.delete(socket);
     response.once('finish', () => {
-      if (!socket.destroyed) drain.idleSince.set(socket, Date.now());
+      if (!socket.destroyed) drain.idleSince.set(socket, { since: Date.now(), bytesRead: socket.bytesRead });
     });
     if (!socket[kDrain]) {
       socket[kDrain] = true; // one close listener per connection, not per request
@@ -666,11 +666,16 @@ function closeIdleConnectionsWhenQuiet(server, drain) {
   const idleMs = drainIdleMs();
   const sweep = () => {
     const now = Date.now();
-    for (const [socket, since] of drain.idleSince) {
-      if (now - since >= idleMs) socket.destroy();
+    for (const [socket, idle] of drain.idleSince) {
+      // Nothing read since the last response: a busy worker may not have
+      // polled for a while, so "idle" alone could be stale.
+      const quiet = socket.bytesRead === idle.bytesRead && socket.readableLength === 0;
+      if (quiet && now - idle.since >= idleMs) socket.destroy();
     }
   };
-  const timer = setInterval(sweep, Math.min(Math.max(idleMs / 4, 20), 250));
+  // setImmediate: decide after this loop iteration's I/O poll has read
+  // whatever clients sent while the worker was busy.
+  const timer = setInterval(() => setImmediate(sweep), Math.min(Math.max(idleMs / 4, 20), 250));
   timer.unref();
   server.once('close', () => clearInterval(timer));
 }
