@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+import yaml
+
 from fleetctl.inventory import load_inventory
 
 REPO = Path(__file__).resolve().parents[2]
@@ -123,6 +125,18 @@ def pyinfra_inventory(inventory: Path, names: list[str], directory: Path) -> Pat
     lines.append("]")
     path = directory / "pyinfra_inventory.py"
     path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def facts_only_inventory(inventory: Path, directory: Path) -> Path:
+    """The inventory without the app, so `fleetctl plan` does what issue 3 times: probe, decide,
+    render; with an app it would also read each host's deployed state (under sudo) to show
+    what a deploy would change, which neither peer does."""
+    data = yaml.safe_load(inventory.read_text())
+    for name in [name for name in data["all"].get("vars", {}) if name.startswith("fleet_app_")]:
+        del data["all"]["vars"][name]
+    path = directory / "facts-only.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
     return path
 
 
@@ -278,6 +292,7 @@ def main() -> int:
 
     runs: list[Run] = []
     with tempfile.TemporaryDirectory() as scratch:
+        options.inventory = facts_only_inventory(options.inventory, Path(scratch))
         plan = commands(options, pyinfra_inventory(options.inventory, names, Path(scratch)))
         for attempt in range(options.warmup + options.repeat):
             # Rotate the order so no tool always runs right after the same other one.
