@@ -1,5 +1,6 @@
 """Run a rollout: batches one after another, the hosts of a batch in parallel, stop past the failure threshold."""
 
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -10,6 +11,9 @@ from fleetctl.facts import ProbeParseError
 from fleetctl.rollout import record as records
 from fleetctl.rollout.batches import exceeds_max_fail, make_batches
 from fleetctl.transport import Transport, TransportError
+
+
+CONNECT_ATTEMPTS = 2
 
 
 @dataclass(frozen=True)
@@ -46,12 +50,25 @@ class Rollout:
         if job.probe_error:
             return failed_before_start(job, job.probe_error)
         try:
-            with self.connect(job.name) as transport:
+            with self._open(job.name) as transport:
                 outcome = HostDeploy(job, transport, self.connect, self.owner, self.report).run(self.force_unlock)
         except (TransportError, LockHeld, ProbeParseError) as error:
             outcome = failed_before_start(job, str(error))
         self.report(job.name, f"{outcome.result}: {outcome.detail}")
         return outcome
+
+    def _open(self, name: str) -> Transport:
+        """Connect, once more after a timeout: a busy host (an emulated pi under load) can miss the
+        10 s SSH banner wait once; any other failure (a refused key, no route) is final."""
+        for attempt in range(1, CONNECT_ATTEMPTS + 1):
+            try:
+                return self.connect(name)
+            except TransportError as error:
+                if attempt == CONNECT_ATTEMPTS or "timed out" not in str(error):
+                    raise
+                self.report(name, f"connecting again: {error}")
+                time.sleep(1)
+        raise AssertionError("unreachable")
 
     def run(self, abort_rolls_back: bool = False) -> RolloutResult:
         outcomes: list[HostOutcome] = []
