@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from conftest import NODE, Load, http_get, wait_for
+from runtime_harness import NODE, Load, http_get, wait_for
 from fleetctl.runtime import RUNTIME_FILE
 
 
