@@ -282,8 +282,9 @@ class LoadGenerator:
     new connection per request. Bounded: at most max_requests per host, and max_seconds."""
 
     def __init__(self, targets: dict[str, tuple[str, int]], pause: float = 0.02, max_requests: int = 20000,
-                 max_seconds: float = 300, timeout: float = 10):
+                 max_seconds: float = 300, timeout: float = 10, pauses: dict[str, float] | None = None):
         self.targets = targets
+        self.pauses = pauses or {}  # per host, instead of pause
         self.pause, self.max_requests, self.max_seconds, self.timeout = pause, max_requests, max_seconds, timeout
         self.stats = {host: HostLoad() for host in targets}
         self._lock = threading.Lock()
@@ -316,7 +317,6 @@ class LoadGenerator:
     def _client(self, host: str, keep_alive: bool) -> None:
         address, port = self.targets[host]
         connection = None
-        sent = 0
         while not self._stop.is_set() and time.monotonic() - self._started < self.max_seconds:
             if self.stats[host].ok + self.stats[host].failed >= self.max_requests:
                 break
@@ -337,8 +337,7 @@ class LoadGenerator:
                 self._count(host, False, type(error).__name__)
                 connection.close()
                 connection = None
-            sent += 1
-            time.sleep(self.pause)
+            time.sleep(self.pauses.get(host, self.pause))
         if connection is not None:
             connection.close()
 
