@@ -28,6 +28,13 @@ labelled() {
 
 has() { command -v "$1" >/dev/null 2>&1; }
 
+# Print a readable file whole, with builtins only (no cat: every fork costs
+# the host about a millisecond, and a fleet is probed often).
+print_file() {
+    [ -r "$1" ] || return 0
+    while IFS= read -r _line || [ -n "$_line" ]; do printf '%s\n' "$_line"; done < "$1" 2>/dev/null
+}
+
 # The cgroup path of this shell for one v1 controller, or for v2 when $1 is
 # empty, read from /proc/self/cgroup ("id:controllers:path").
 cgroup_path() {
@@ -77,8 +84,9 @@ cgroup_walk() {
 known_node=${1-}
 node_identity=
 if has node; then
-    node_identity=$(stat -L -c '%d:%i:%s:%Y' "$(command -v node)" /usr/lib/*/libuv.so.1 /lib/*/libuv.so.1 2>/dev/null | tr '\n' ' ')
-    node_identity=${node_identity% }
+    node_identity=$(stat -L -c '%d:%i:%s:%Y' "$(command -v node)" /usr/lib/*/libuv.so.1 /lib/*/libuv.so.1 2>/dev/null)
+    # One line: word splitting joins stat's lines with single spaces.
+    set -f; set -- $node_identity; node_identity=$*; set +f
 fi
 { [ -n "$node_identity" ] && [ "$node_identity" != "$known_node" ] &&
     node -p 'process.versions.node+" "+process.versions.uv' 2>/dev/null; } | {
@@ -98,16 +106,20 @@ fi
     first_line /sys/devices/system/cpu/online
 
     section nprocessors_onln
-    has getconf && getconf _NPROCESSORS_ONLN 2>/dev/null
+    [ -r /sys/devices/system/cpu/online ] || { has getconf && getconf _NPROCESSORS_ONLN 2>/dev/null; }
 
     section cpus_allowed
-    [ -r /proc/self/status ] && grep '^Cpus_allowed_list:' /proc/self/status 2>/dev/null
+    if [ -r /proc/self/status ]; then
+        while IFS= read -r _line; do
+            case $_line in Cpus_allowed_list:*) printf '%s\n' "$_line"; break ;; esac
+        done < /proc/self/status
+    fi
 
     section meminfo
     first_line /proc/meminfo
 
     section self_cgroup
-    [ -r /proc/self/cgroup ] && cat /proc/self/cgroup 2>/dev/null
+    print_file /proc/self/cgroup
 
     # One line per cgroup mount: fstype, root inside the hierarchy, mount point,
     # super options (which name the v1 controllers).
@@ -169,16 +181,16 @@ fi
     first_line /run/systemd/container
 
     section pid1_cgroup
-    [ -r /proc/1/cgroup ] && cat /proc/1/cgroup 2>/dev/null
+    print_file /proc/1/cgroup
 
     section dmi
     labelled /sys/class/dmi/id/sys_vendor /sys/class/dmi/id/product_name
 
     section os_release
     if [ -r /etc/os-release ]; then
-        cat /etc/os-release 2>/dev/null
-    elif [ -r /usr/lib/os-release ]; then
-        cat /usr/lib/os-release 2>/dev/null
+        print_file /etc/os-release
+    else
+        print_file /usr/lib/os-release
     fi
 
     section pid1_comm
@@ -188,13 +200,13 @@ fi
     [ -d /run/systemd/system ] && echo present
 
     section systemctl_version
-    has systemctl && systemctl --version 2>/dev/null | head -n 1
+    has systemctl && systemctl --version 2>/dev/null
 
     section node_identity
     printf '%s\n' "$node_identity"
 
     section node_versions
-    cat
+    while IFS= read -r _line; do printf '%s\n' "$_line"; done
 
     section end
 }
