@@ -16,6 +16,7 @@ from fleetctl.cli.common import (
 from fleetctl.deploy.host import HostOutcome
 from fleetctl.deploy.jobs import build_jobs
 from fleetctl.deploy.lock import this_process
+from fleetctl.facts.nodecache import NodeVersionCache
 from fleetctl.inventory import InventoryError, app_spec, load_inventory
 from fleetctl.policy import PolicyError
 from fleetctl.rollout import record as records
@@ -83,7 +84,8 @@ def _rollout(inventory: Path, limit: str | None, forks: int, as_json: bool, trus
     try:
         loaded = load_inventory(inventory)
         hosts = loaded.select(limit)
-        jobs, _plans = build_jobs(hosts, label, forks, trust_on_first_use, rollback=rollback, rollback_to=rollback_to)
+        jobs, _plans = build_jobs(hosts, label, forks, trust_on_first_use, rollback=rollback, rollback_to=rollback_to,
+                                  node_cache=NodeVersionCache())
     except (InventoryError, PolicyError) as error:
         raise bad_input(str(error)) from None
     release_ids = sorted({job.desired.release_id for job in jobs if job.desired})

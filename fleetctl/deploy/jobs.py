@@ -1,16 +1,12 @@
 """From an inventory's hosts to deploy jobs: probe and decide (the plan), pack the release once per app."""
 
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 from fleetctl.deploy.host import HostJob
-from fleetctl.deploy.release import Release, ReleaseError, pack
-from fleetctl.deploy.steps import DesiredState
 from fleetctl.facts import ProbeResult
+from fleetctl.facts.nodecache import NodeVersionCache
 from fleetctl.inventory import Host, InventoryError, app_spec
-from fleetctl.plan import HostPlan, plan
-from fleetctl.render import render_env_file
-from fleetctl.runtime import RUNTIME_FILE
+from fleetctl.plan import HostPlan, desired_state, plan, releases_by_source
 
 
 def check_deployable(hosts: Sequence[Host]) -> None:
@@ -22,40 +18,21 @@ def check_deployable(hosts: Sequence[Host]) -> None:
         app_spec(host)
 
 
-def pack_releases(hosts: Sequence[Host], label: str | None) -> dict[str, Release]:
-    """One release per distinct app source folder, packed once for the whole rollout."""
-    releases: dict[str, Release] = {}
-    for host in hosts:
-        source = host.vars["fleet_app_src"]
-        if source not in releases:
-            try:
-                releases[source] = pack(Path(source), label)
-            except ReleaseError as error:
-                raise InventoryError(f"host {host.name}: {error}") from None
-    return releases
-
-
-def desired_state(host: Host, host_plan: HostPlan, release: Release) -> DesiredState:
-    assert host_plan.decision is not None and host_plan.unit is not None
-    app = app_spec(host)
-    return DesiredState(
-        app=app, decision=host_plan.decision, release_id=release.id, archive=release.archive,
-        has_lockfile=release.has_lockfile, unit=host_plan.unit, env=render_env_file(app),
-        runtime=RUNTIME_FILE.read_bytes(),
-    )
-
-
 def build_jobs(hosts: Sequence[Host], label: str | None, forks: int, trust_on_first_use: bool,
                on_probed: Callable[[ProbeResult], None] | None = None,
-               rollback: bool = False, rollback_to: str | None = None) -> tuple[list[HostJob], list[HostPlan]]:
+               rollback: bool = False, rollback_to: str | None = None,
+               node_cache: NodeVersionCache | None = None) -> tuple[list[HostJob], list[HostPlan]]:
     check_deployable(hosts)
-    releases = pack_releases(hosts, label)
-    plans = plan(hosts, forks=forks, trust_on_first_use=trust_on_first_use, on_probed=on_probed)
+    releases = releases_by_source(hosts, label)
+    # The plan here only probes and decides: each host's state is read under its deploy lock.
+    plans = plan(hosts, forks=forks, trust_on_first_use=trust_on_first_use, on_probed=on_probed,
+                 node_cache=node_cache)
     jobs = []
     for host, host_plan in zip(hosts, plans):
-        if not host_plan.ok:
+        if not host_plan.ok or host_plan.decision is None or host_plan.unit is None:
             jobs.append(HostJob(host, None, probe_error=host_plan.error))
             continue
-        desired = desired_state(host, host_plan, releases[host.vars["fleet_app_src"]])
+        release = releases[host.vars["fleet_app_src"]]
+        desired = desired_state(host, host_plan.decision, host_plan.unit, release)
         jobs.append(HostJob(host, desired, rollback_to=rollback_to, is_rollback=rollback))
     return jobs, plans

@@ -70,7 +70,7 @@ class Command:
     def display(self) -> str:
         if self.script is None:
             return quote_command(list(self.argv))
-        return f"sh -s {quote_command(list(self.argv))}  # {self.summary}"
+        return f"sh -s {quote_command(list(self.argv))}"
 
 
 @dataclass(frozen=True)
