@@ -91,7 +91,9 @@ class Transport(ABC):
         """Write bytes, or a local file's bytes, to remote_path atomically with mode."""
         data = source if isinstance(source, bytes) else Path(source).read_bytes()
         argv = ["sh", "-c", PUT_SCRIPT, "fleetctl-put", remote_path, format(mode, "o")]
-        result = self._execute(self._command_line(argv), data, timeout)
+        self._check_put(self._execute(self._command_line(argv), data, timeout), remote_path)
+
+    def _check_put(self, result: Result, remote_path: str) -> None:
         if not result.ok:
             cause = (result.stderr.strip().splitlines() or [f"exit code {result.exit_code}"])[-1]
             raise TransportError(f"{self.name}: cannot write {remote_path}: {cause}")

@@ -4,6 +4,7 @@ import errno
 import selectors
 import socket
 import time
+import uuid
 from pathlib import Path
 
 from fabric import Config, Connection
@@ -16,7 +17,7 @@ from paramiko import (
 )
 from paramiko.ssh_exception import NoValidConnectionsError
 
-from fleetctl.transport.base import Result, Transport, TransportError
+from fleetctl.transport.base import DEFAULT_TIMEOUT, Result, Transport, TransportError
 from fleetctl.transport.hostkeys import (
     DEFAULT_KNOWN_HOSTS,
     UnknownHostKey,
@@ -28,6 +29,14 @@ from fleetctl.transport.ssh_config import SSHArgsError, load_ssh_config
 
 DEFAULT_CONNECT_TIMEOUT = 10  # whole seconds: fabric truncates to int
 READ_SIZE = 65536
+
+# Moves a file uploaded over SFTP into place (run with become): copied beside
+# the destination, mode set, renamed over it, the upload removed.
+INSTALL_UPLOAD_SCRIPT = (
+    "set -e; src=$1 dest=$2 mode=$3 tmp=; "
+    "trap 'rm -f \"$src\" ${tmp:+\"$tmp\"}' EXIT; "
+    'tmp=$(mktemp "$dest.fleetctl.XXXXXX"); cat "$src" > "$tmp"; chmod "$mode" "$tmp"; mv -f "$tmp" "$dest"'
+)
 
 
 class SSHTransport(Transport):
@@ -206,6 +215,27 @@ class SSHTransport(Transport):
                 if remaining <= 0:
                     raise TransportError(f"{self.name}: timed out after {timeout:g}s")
                 selector.select(min(remaining, 1.0))
+
+    def put(self, source: str | Path | bytes, remote_path: str, mode: int = 0o644,
+            timeout: float = DEFAULT_TIMEOUT) -> None:
+        """Upload over SFTP to a private (0600) file in the login user's home, then move it into place
+        atomically with become: releases and files of any size, no shell on the data path."""
+        data = source if isinstance(source, bytes) else Path(source).read_bytes()
+        if not self._connection.is_connected:
+            self.open()
+        staging = f".fleetctl-upload-{uuid.uuid4().hex}"
+        try:
+            sftp = self._connection.sftp()
+            sftp.get_channel().settimeout(timeout)
+            with sftp.open(staging, "wb") as remote:
+                remote.chmod(0o600)
+                remote.set_pipelined(True)
+                remote.write(data)
+            staging_path = sftp.normalize(staging)
+        except (SSHException, OSError, EOFError) as error:
+            raise TransportError(f"{self.name}: cannot upload {remote_path} over SFTP: {error}") from None
+        argv = ["sh", "-c", INSTALL_UPLOAD_SCRIPT, "fleetctl-put", staging_path, remote_path, format(mode, "o")]
+        self._check_put(self._execute(self._command_line(argv), None, timeout), remote_path)
 
     def close(self) -> None:
         self._connection.close()

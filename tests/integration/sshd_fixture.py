@@ -58,6 +58,8 @@ def write_config(directory: Path, port: int) -> Path:
         "AllowTcpForwarding yes\n"
         "MaxStartups 100\n"
         "LogLevel VERBOSE\n"
+        # Like every stock sshd: fleetctl uploads files over SFTP.
+        "Subsystem sftp internal-sftp\n"
     )
     return config
 

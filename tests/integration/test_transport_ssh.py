@@ -124,6 +124,17 @@ def test_put_into_a_missing_directory_is_a_one_line_error(transport, tmp_path):
         transport.put(b"x", str(tmp_path / "nowhere" / "file"))
 
 
+def test_put_goes_over_sftp_and_leaves_no_upload_behind(transport, tmp_path):
+    home = Path(transport.run(["sh", "-c", "echo $HOME"]).stdout.strip())
+    before = set(home.glob(".fleetctl-upload-*"))
+    transport.put(b"secret=1\n", str(tmp_path / "env"), mode=0o600)
+    with pytest.raises(TransportError):
+        transport.put(b"secret=1\n", str(tmp_path / "nowhere" / "env"))
+    assert set(home.glob(".fleetctl-upload-*")) == before
+    assert (tmp_path / "env").read_bytes() == b"secret=1\n"
+    assert "sftp" in type(transport._connection.sftp()).__name__.lower()
+
+
 def test_a_slow_command_times_out(transport):
     with pytest.raises(TransportError, match=r"^web1: timed out after 0.5s$"):
         transport.run(["sleep", "5"], timeout=0.5)
