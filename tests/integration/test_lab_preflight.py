@@ -3,7 +3,6 @@
 import os
 import subprocess
 import sys
-
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
