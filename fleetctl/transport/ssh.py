@@ -29,6 +29,8 @@ from fleetctl.transport.ssh_config import SSHArgsError, load_ssh_config
 
 DEFAULT_CONNECT_TIMEOUT = 10  # whole seconds: fabric truncates to int
 READ_SIZE = 65536
+# Idle seconds before the first probe, seconds between probes, probes lost before the connection is dead.
+KEEPALIVE = {socket.TCP_KEEPIDLE: 5, socket.TCP_KEEPINTVL: 2, socket.TCP_KEEPCNT: 3}
 
 # Moves a file uploaded over SFTP into place (run with become): copied beside
 # the destination, mode set, renamed over it, the upload removed.
@@ -109,16 +111,22 @@ class SSHTransport(Transport):
             described = self._describe(error)
             self._connection.close()
             raise described from None
-        self._disable_nagle()
+        self._tune_sockets()
 
-    def _disable_nagle(self) -> None:
+    def _tune_sockets(self) -> None:
         # paramiko leaves Nagle's algorithm on: every small request then waits
         # for the peer's delayed ACK, about 40 ms per command (OpenSSH turns it
-        # off too). Hops through a ProxyJump ride on channels, not sockets.
+        # off too). TCP keepalive makes a host that vanished mid-command (killed,
+        # unplugged) an error within seconds instead of the command's whole
+        # timeout. Hops through a ProxyJump ride on channels, not sockets.
         hop = self._connection
         while isinstance(hop, Connection):
             if hop.transport is not None and isinstance(hop.transport.sock, socket.socket):
-                hop.transport.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                sock = hop.transport.sock
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+                for option, value in KEEPALIVE.items():
+                    sock.setsockopt(socket.IPPROTO_TCP, option, value)
             hop = hop.gateway
 
     def _describe(self, error: Exception) -> TransportError:
@@ -211,6 +219,9 @@ class SSHTransport(Transport):
                     stderr += channel.recv_stderr(READ_SIZE)
                 if channel.eof_received and not channel.recv_ready() and not channel.recv_stderr_ready():
                     return bytes(stdout), bytes(stderr)
+                if channel.closed or not channel.get_transport().is_active():
+                    # The connection died under the command: the host went away (see KEEPALIVE).
+                    raise TransportError(f"{self.name}: connection lost while running a command")
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise TransportError(f"{self.name}: timed out after {timeout:g}s")

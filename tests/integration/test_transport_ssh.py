@@ -275,6 +275,9 @@ def test_nagle_is_off_so_small_commands_do_not_wait_for_delayed_acks(transport):
     # (with Nagle on, every command waited ~40 ms for the peer's delayed ACK).
     sock = transport._connection.transport.sock
     assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
+    # And TCP keepalive, so a host that vanishes mid-command is noticed in seconds.
+    assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE) == 1
+    assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE) == 5
 
 
 def test_a_port_that_never_answers_times_out(sshd, known_hosts, empty_ssh_config):
