@@ -271,6 +271,19 @@ def ssh_banner(address: str, port: int = 22, timeout: float = 2.0) -> bool:
         return False
 
 
+def connection_vars(client_key: Path, known_hosts: Path) -> dict:
+    """How fleetctl (and Ansible) reach a host made from the lab image, host keys checked."""
+    return {
+        "ansible_user": DEPLOY_USER,
+        "ansible_port": 22,
+        "ansible_ssh_private_key_file": str(client_key),
+        "ansible_become": True,
+        "fleet_known_hosts_file": str(known_hosts),
+        # The same file for Ansible itself, with checking kept on.
+        "ansible_ssh_common_args": f"-o UserKnownHostsFile={known_hosts} -o StrictHostKeyChecking=yes",
+    }
+
+
 def render_inventory(hosts: list[LabHost], client_key: Path, known_hosts: Path) -> str:
     groups: dict[str, dict] = {}
     for host in hosts:
@@ -281,18 +294,12 @@ def render_inventory(hosts: list[LabHost], client_key: Path, known_hosts: Path) 
     inventory = {
         "all": {
             "vars": {
-                "ansible_user": DEPLOY_USER,
-                "ansible_port": 22,
-                "ansible_ssh_private_key_file": str(client_key),
-                "ansible_become": True,
+                **connection_vars(client_key, known_hosts),
                 "ansible_python_interpreter": "/usr/bin/python3",
-                "fleet_known_hosts_file": str(known_hosts),
                 # The example app, so `fleetctl deploy` works on the lab out of the box.
                 "fleet_app_name": "hello",
                 "fleet_app_src": str(EXAMPLE_APP),
                 "fleet_app_port": 3000,
-                # The same file for Ansible itself, with checking kept on.
-                "ansible_ssh_common_args": f"-o UserKnownHostsFile={known_hosts} -o StrictHostKeyChecking=yes",
             },
             "children": groups,
         }

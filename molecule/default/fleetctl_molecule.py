@@ -28,7 +28,7 @@ from fleetctl.inventory.variables import FLEET_VARIABLES_BY_NAME, LocalPath
 from fleetctl.lab import LabError, keys, preflight
 from fleetctl.lab.docker import Docker, DockerError
 from fleetctl.lab.images import ImageRecipe, ensure_image
-from fleetctl.lab.lab import DEPLOY_USER  # the lab image's user with passwordless sudo
+from fleetctl.lab.lab import connection_vars
 
 ARCH = "amd64"
 # How fleetctl reaches the instances is the scenario's business: these are never copied
@@ -94,15 +94,7 @@ def write_inventory(directory: Path, hosts: dict[str, dict], vars_dir: Path) -> 
             groups.setdefault(group, {"hosts": {}})["hosts"][name] = None
     inventory = {
         "all": {
-            "vars": {
-                "ansible_user": DEPLOY_USER,
-                "ansible_port": 22,
-                "ansible_ssh_private_key_file": str(client_key),
-                "ansible_become": True,
-                "fleet_known_hosts_file": str(known_hosts),
-                # The same file for Ansible itself, with checking kept on.
-                "ansible_ssh_common_args": f"-o UserKnownHostsFile={known_hosts} -o StrictHostKeyChecking=yes",
-            },
+            "vars": connection_vars(client_key, known_hosts),
             **({"hosts": ungrouped} if ungrouped else {}),
             **({"children": groups} if groups else {}),
         }
