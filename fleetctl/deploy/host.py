@@ -54,10 +54,6 @@ class HostOutcome:
     def ok(self) -> bool:
         return self.result in ("deployed", "unchanged")
 
-    @property
-    def changed(self) -> bool:
-        return self.result != "unchanged"
-
     def to_dict(self) -> dict:
         return {"host": self.host, "result": self.result, "from": self.from_release, "to": self.to_release,
                 "mode": self.mode, "workers": self.workers, "seconds": round(self.seconds, 2),

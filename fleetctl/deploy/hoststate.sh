@@ -10,7 +10,6 @@ section current; readlink "$app_root/current" 2>/dev/null
 section previous; readlink "$app_root/previous" 2>/dev/null
 section releases; [ -d "$app_root/releases" ] && ls -1t "$app_root/releases" | grep -v '^\.'
 section unit; [ -r "$unit" ] && cat "$unit"
-section unit_backup_sha256; sha "$app_root/rollback/unit"
 section env_sha256; sha "$env_file"
 section runtime_sha256; sha "$runtime"
 section user; id -u "$app_user" 2>/dev/null

@@ -27,10 +27,6 @@ class Release:
     archive: bytes  # tar.gz of the app folder
     has_lockfile: bool  # package-lock.json: the host runs `npm ci --omit=dev`
 
-    @property
-    def size(self) -> int:
-        return len(self.archive)
-
 
 def pack(source: Path, label: str | None = None) -> Release:
     """Pack an app folder; the id is the content hash unless a version label is given."""

@@ -121,7 +121,7 @@ def test_host_state_is_parsed_from_its_sections():
     raw = (
         "motd noise\n==> hoststate <==\nfleetctl-hoststate 1\n==> current <==\nreleases/abc\n"
         "==> previous <==\nreleases/old\n==> releases <==\nabc\nold\n==> unit <==\n[Unit]\nDescription=x\n"
-        "==> unit_backup_sha256 <==\n==> env_sha256 <==\nfeed\n==> runtime_sha256 <==\n==> user <==\n998\n"
+        "==> env_sha256 <==\nfeed\n==> runtime_sha256 <==\n==> user <==\n998\n"
         "==> active <==\nactive\n==> enabled <==\nenabled\n==> end <==\n"
     )
     state = parse_host_state(raw)
