@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from fleetctl.deploy.files import FileState, file_steps, read_file_states
 from fleetctl.deploy.hoststate import HostState, read_host_state
 from fleetctl.deploy.release import Release, ReleaseError, pack
 from fleetctl.deploy.steps import DesiredState, HostChanges, host_changes
@@ -20,6 +21,7 @@ from fleetctl.facts.nodecache import NodeVersionCache
 from fleetctl.inventory import Host, InventoryError, app_spec
 from fleetctl.policy import Decision, DecisionTable, PolicyError, check_policy_variables, decide, load_table
 from fleetctl.render import render_env_file, render_unit
+from fleetctl.roles.render import NO_ROLES, HostRoles
 from fleetctl.runtime import RUNTIME_FILE
 
 
@@ -34,7 +36,8 @@ class HostPlan:
     error: str | None = None
     raw_probe: str = ""
     release_id: str | None = None  # the release a deploy would bring
-    changes: HostChanges | None = None  # None when the host has no app to deploy
+    changes: HostChanges | None = None  # None when the host has nothing to deploy
+    roles: HostRoles = NO_ROLES
 
     @property
     def ok(self) -> bool:
@@ -55,12 +58,14 @@ class HostPlan:
             "memory_max_mb": decision.memory_max_mb if decision else None,
             "facts": facts.to_dict() if facts else None,
             "unit": self.unit,
-            "deploy": deploy_document(self.release_id, self.changes),
+            "roles": list(self.roles.roles),
+            "deploy": deploy_document(self.release_id, self.changes, self.roles, self.host),
             "error": self.error,
         }
 
 
-def deploy_document(release_id: str | None, changes: HostChanges | None) -> dict[str, Any] | None:
+def deploy_document(release_id: str | None, changes: HostChanges | None, roles: HostRoles,
+                    host: str) -> dict[str, Any] | None:
     if changes is None:
         return None
     return {
@@ -69,6 +74,9 @@ def deploy_document(release_id: str | None, changes: HostChanges | None) -> dict
         "activation": changes.activation,
         "steps": [step.display() for step in changes.steps],
         "unit_diff": changes.unit_diff,
+        # Hooks run only when the host has something to change.
+        "hooks": {} if changes.unchanged else {
+            point: [hook.display(host) for hook in hooks] for point, hooks in roles.hooks.items()},
     }
 
 
@@ -112,11 +120,13 @@ def releases_by_source(hosts: Sequence[Host], label: str | None = None) -> dict[
     return releases
 
 
-def desired_state(host: Host, decision: Decision, unit: str, release: Release) -> DesiredState:
+def desired_state(host: Host, decision: Decision, unit: str, release: Release,
+                  roles: HostRoles = NO_ROLES) -> DesiredState:
     app = app_spec(host)
     return DesiredState(
         app=app, decision=decision, release_id=release.id, archive=release.archive,
         has_lockfile=release.has_lockfile, unit=unit, env=render_env_file(app), runtime=RUNTIME_FILE.read_bytes(),
+        role_files=roles.files,
     )
 
 
@@ -127,20 +137,30 @@ def plan(
     on_probed: Callable[[ProbeResult], None] | None = None,
     releases: dict[str, Release] | None = None,
     node_cache: NodeVersionCache | None = None,
+    roles: dict[str, HostRoles] | None = None,
 ) -> list[HostPlan]:
     """Probe every host in parallel and decide for each; rows in inventory order.
 
     With releases (app source folder -> Release), hosts with an app also get the
-    changes a deploy of that release would make, read over the probe's connection.
+    changes a deploy of that release would make, and hosts with roles the changes
+    to their roles' files, read over the probe's connection.
     Raises InventoryError or PolicyError, before contacting any host, when the
     inventory's variables or decision tables are invalid.
     """
     tables = load_host_tables(hosts)
+    roles = roles or {}
     apps = {host.name: app_spec(host) for host in hosts if host.vars.get("fleet_app_name")}
-    deployable = {host.name for host in hosts if releases and host.vars.get("fleet_app_src") in releases}
+    deployable = {host.name for host in hosts
+                  if host.name in apps and releases and host.vars.get("fleet_app_src") in releases}
+    role_only = {host.name for host in hosts if releases is not None and host.name not in apps
+                 and host.name in roles and roles[host.name].roles}
 
-    def read_state(spec, transport) -> HostState | None:
-        return read_host_state(transport, apps[spec.name]) if spec.name in deployable else None
+    def read_state(spec, transport) -> tuple[HostState | None, dict[str, FileState]] | None:
+        if spec.name not in deployable and spec.name not in role_only:
+            return None
+        state = read_host_state(transport, apps[spec.name]) if spec.name in deployable else None
+        paths = [file.path for file in roles.get(spec.name, NO_ROLES).files]
+        return state, read_file_states(transport, paths)
 
     results = probe_hosts(
         [host.connection for host in hosts], forks=forks,
@@ -151,10 +171,16 @@ def plan(
         if result.facts is None:
             plans.append(HostPlan(host.name, error=result.error, raw_probe=result.raw))
             continue
-        row = replace(decide_host(host, result.facts, tables[host.name]), raw_probe=result.raw)
-        if row.ok and isinstance(result.also, HostState) and row.decision and row.unit:
-            release = releases[host.vars["fleet_app_src"]]
-            desired = desired_state(host, row.decision, row.unit, release)
-            row = replace(row, release_id=release.id, changes=host_changes(desired, result.also))
+        host_roles = roles.get(host.name, NO_ROLES)
+        row = replace(decide_host(host, result.facts, tables[host.name]), raw_probe=result.raw, roles=host_roles)
+        if row.ok and isinstance(result.also, tuple):
+            state, file_states = result.also
+            files = file_steps(host_roles.files, file_states)
+            if state is not None and row.decision and row.unit:
+                release = releases[host.vars["fleet_app_src"]]
+                desired = desired_state(host, row.decision, row.unit, release, host_roles)
+                row = replace(row, release_id=release.id, changes=host_changes(desired, state, files=files))
+            elif state is None:
+                row = replace(row, changes=HostChanges((), (), "none", (), "none", "", files=files))
         plans.append(row)
     return plans

@@ -1,7 +1,8 @@
 """Where the files that ship with fleetctl live.
 
 In a source checkout templates/ and roles/ sit at the top of the repo; in an
-installed wheel they are packaged as fleetctl/templates and fleetctl/roles.
+installed wheel they are packaged as fleetctl/templates and fleetctl/builtin_roles
+(fleetctl/roles is the code that reads roles).
 """
 
 import os
@@ -10,11 +11,11 @@ from pathlib import Path
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
-def _shipped(name: str) -> Path:
+def _shipped(name: str, packaged_as: str | None = None) -> Path:
     in_checkout = PACKAGE_DIR.parent / name
     if in_checkout.is_dir():
         return in_checkout
-    return PACKAGE_DIR / name
+    return PACKAGE_DIR / (packaged_as or name)
 
 
 def templates_dir() -> Path:
@@ -22,7 +23,7 @@ def templates_dir() -> Path:
 
 
 def roles_dir() -> Path:
-    return _shipped("roles")
+    return _shipped("roles", "builtin_roles")
 
 
 def state_dir() -> Path:

@@ -6,7 +6,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from fleetctl.inventory import Host, InventoryError, load_inventory
+from fleetctl.inventory import Host, InventoryError, Inventory, load_inventory
 from fleetctl.policy import PolicyError
 
 # Exit codes: 1 when a host failed, 2 when the input is bad and no host was contacted.
@@ -35,8 +35,14 @@ def bad_input(message: str) -> "click.exceptions.Exit":
 
 def select_hosts(inventory: Path, limit: str | None) -> list[Host]:
     """Load and select, or exit 2 with the one-line error."""
+    return load_selection(inventory, limit)[1]
+
+
+def load_selection(inventory: Path, limit: str | None) -> tuple[Inventory, list[Host]]:
+    """The inventory and the hosts --limit selects, or exit 2 with the one-line error."""
     try:
-        return load_inventory(inventory).select(limit)
+        loaded = load_inventory(inventory)
+        return loaded, loaded.select(limit)
     except (InventoryError, PolicyError) as error:
         raise bad_input(str(error)) from None
 

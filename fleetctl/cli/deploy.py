@@ -17,9 +17,10 @@ from fleetctl.deploy.host import HostOutcome
 from fleetctl.deploy.jobs import build_jobs
 from fleetctl.deploy.lock import this_process
 from fleetctl.facts.nodecache import NodeVersionCache
-from fleetctl.inventory import InventoryError, app_spec, load_inventory
+from fleetctl.inventory import InventoryError, load_inventory
 from fleetctl.policy import PolicyError
 from fleetctl.rollout import record as records
+from fleetctl.roles.render import inventory_roles
 from fleetctl.rollout.run import Rollout, RolloutResult
 from fleetctl.status import fleet_status
 from fleetctl.transport import connect
@@ -84,8 +85,8 @@ def _rollout(inventory: Path, limit: str | None, forks: int, as_json: bool, trus
     try:
         loaded = load_inventory(inventory)
         hosts = loaded.select(limit)
-        jobs, _plans = build_jobs(hosts, label, forks, trust_on_first_use, rollback=rollback, rollback_to=rollback_to,
-                                  node_cache=NodeVersionCache())
+        jobs, _plans = build_jobs(hosts, inventory_roles(loaded, hosts), label, forks, trust_on_first_use,
+                                  rollback=rollback, rollback_to=rollback_to, node_cache=NodeVersionCache())
     except (InventoryError, PolicyError) as error:
         raise bad_input(str(error)) from None
     release_ids = sorted({job.desired.release_id for job in jobs if job.desired})
@@ -165,13 +166,10 @@ def rollback_command(inventory: Path, limit: str | None, forks: int, as_json: bo
 @json_option
 @tofu_option
 def status_command(inventory: Path, limit: str | None, forks: int, as_json: bool, trust_on_first_use: bool) -> None:
-    """Per host: the service's state, current release, mode, workers alive/expected, restarts and uptime."""
-    hosts = select_hosts(inventory, limit)
-    try:
-        for host in hosts:
-            app_spec(host)
-    except InventoryError as error:
-        raise bad_input(str(error)) from None
+    """Per host with an app: the service's state, current release, mode, workers alive/expected, restarts and uptime."""
+    hosts = [host for host in select_hosts(inventory, limit) if host.vars.get("fleet_app_name")]
+    if not hosts:
+        raise bad_input(f"{inventory}: no selected host has an app (fleet_app_name)")
     rows = fleet_status(hosts, forks, trust_on_first_use)
     if as_json:
         click.echo(json.dumps([row.to_dict() for row in rows], indent=2))

@@ -9,14 +9,15 @@ from rich.progress import Progress
 from rich.table import Table
 
 from fleetctl.cli.common import (
-    EXIT_HOST_FAILED, bad_input, err, forks_option, inventory_argument, limit_option, out, select_hosts,
-    tofu_option,
+    EXIT_HOST_FAILED, bad_input, err, forks_option, inventory_argument, limit_option, load_selection, out,
+    select_hosts, tofu_option,
 )
 from fleetctl.facts import probe_hosts
 from fleetctl.facts.nodecache import NodeVersionCache
 from fleetctl.inventory import InventoryError
 from fleetctl.plan import HostPlan, plan, releases_by_source
 from fleetctl.policy import PolicyError
+from fleetctl.roles.render import inventory_roles
 
 
 def _probe_progress(total: int):
@@ -36,13 +37,14 @@ def _probe_progress(total: int):
 def plan_command(inventory: Path, limit: str | None, forks: int, as_json: bool, units: bool,
                  trust_on_first_use: bool) -> None:
     """Probe every host and show, per host, how the app would run and why. Changes nothing."""
-    hosts = select_hosts(inventory, limit)
+    loaded, hosts = load_selection(inventory, limit)
     progress, advance = _probe_progress(len(hosts))
     try:
+        roles = inventory_roles(loaded, hosts)
         releases = releases_by_source(hosts)
         with progress:
             rows = plan(hosts, forks=forks, trust_on_first_use=trust_on_first_use, on_probed=advance,
-                        releases=releases, node_cache=NodeVersionCache())
+                        releases=releases, node_cache=NodeVersionCache(), roles=roles)
     except (InventoryError, PolicyError) as error:
         raise bad_input(str(error)) from None
     if as_json:
@@ -91,16 +93,24 @@ def print_changes(rows: list[HostPlan]) -> None:
         changes = row.changes
         if changes is None:
             continue
+        roles = f" (roles: {', '.join(row.roles.roles)})" if row.roles.roles else ""
         if changes.unchanged:
-            out.print(f"\n[bold]{row.host}[/]: deploy would change nothing (release {row.release_id} runs there)",
-                      highlight=False)
+            what = f"release {row.release_id} runs there" if row.release_id else "its roles' files are in place"
+            out.print(f"\n[bold]{row.host}[/]{roles}: deploy would change nothing ({what})", highlight=False)
             continue
-        release = {"upload": f"upload and switch to release {row.release_id}",
-                   "switch": f"switch to release {row.release_id} (already on the host)",
-                   "none": f"keep release {row.release_id}"}[changes.release_action]
-        out.print(f"\n[bold]{row.host}[/]: deploy would {release}, then {changes.activation}", highlight=False)
+        if row.release_id is None:
+            out.print(f"\n[bold]{row.host}[/]{roles}: deploy would update its roles' files", highlight=False)
+        else:
+            release = {"upload": f"upload and switch to release {row.release_id}",
+                       "switch": f"switch to release {row.release_id} (already on the host)",
+                       "none": f"keep release {row.release_id}"}[changes.release_action]
+            out.print(f"\n[bold]{row.host}[/]{roles}: deploy would {release}, then {changes.activation}",
+                      highlight=False)
         for step in changes.steps:
             out.print(f"  - {step.summary}: {step.display()}", markup=False, highlight=False)
+        for hooks in row.roles.hooks.values():
+            for hook in hooks:
+                out.print(f"  - hook {hook.display(row.host)}", markup=False, highlight=False)
         if changes.unit_diff:
             out.print(changes.unit_diff.rstrip("\n"), markup=False, highlight=False)
 

@@ -2,10 +2,10 @@
 
 import os
 import subprocess
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from fleetctl.transport import Transport
+from fleetctl.transport import Transport, quote_command
 
 CONTROL_MACHINE = ("localhost", "127.0.0.1", "::1")
 HOOK_TIMEOUT_S = 300
@@ -20,24 +20,34 @@ class Hook:
     point: str
     command: str | tuple[str, ...]  # a shell command, or an argument list
     delegate_to: str | None  # None: the host being deployed
+    source: str = "fleet_hooks"  # where it came from: the inventory's fleet_hooks, or a role
 
     def where(self, host: str) -> str:
         return self.delegate_to or host
 
     def display(self, host: str) -> str:
-        command = self.command if isinstance(self.command, str) else " ".join(self.command)
-        return f"{self.point} on {self.where(host)}: {command}"
+        return f"{self.point} on {self.where(host)}: {self.shown_command()} ({self.source})"
 
-
-def hooks_at(host_vars: Mapping, point: str) -> list[Hook]:
-    return [Hook(point, hook["command"] if isinstance(hook["command"], str) else tuple(hook["command"]),
-                 hook["delegate_to"])
-            for hook in host_vars.get("fleet_hooks", {}).get(point, [])]
+    def shown_command(self) -> str:
+        """The command as a shell would take it; a multi-line script shows as its line count."""
+        words = [self.command] if isinstance(self.command, str) else list(self.command)
+        shown = [f"<script, {word.count(chr(10)) + 1} lines>" if "\n" in word.strip() else word for word in words]
+        if isinstance(self.command, str):
+            return shown[0]
+        return " ".join(word if word.startswith("<script") else quote_command([word]) for word in shown)
 
 
 def _argv(hook: Hook, environment: Mapping[str, str]) -> list[str]:
     command = ["sh", "-c", hook.command] if isinstance(hook.command, str) else list(hook.command)
     return ["env", *(f"{name}={value}" for name, value in environment.items()), *command]
+
+
+def run_hooks(hooks: Sequence[Hook], host: str, environment: Mapping[str, str], host_transport: Transport,
+              connect: Callable[[str], Transport], report: Callable[[str], None]) -> None:
+    """Run a point's hooks in order; the first failure raises HookFailed."""
+    for hook in hooks:
+        report(f"hook {hook.display(host)}")
+        run_hook(hook, host, environment, host_transport, connect)
 
 
 def run_hook(hook: Hook, host: str, environment: Mapping[str, str], host_transport: Transport,

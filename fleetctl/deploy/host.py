@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 
 from fleetctl.deploy import hooks as hook_runner
 from fleetctl.deploy import lock
+from fleetctl.deploy.files import file_steps, read_file_states
 from fleetctl.deploy.health import wait_healthy
 from fleetctl.deploy.hoststate import HostState, read_host_state
 from fleetctl.deploy.release import releases_to_prune
@@ -15,6 +16,7 @@ from fleetctl.deploy.steps import (
     prune_command,
 )
 from fleetctl.inventory import Host
+from fleetctl.roles.render import NO_ROLES, HostRoles
 from fleetctl.runtime import INSTALLED_RUNTIME_PATH
 from fleetctl.transport import Transport, TransportError
 
@@ -28,10 +30,11 @@ class StepFailed(Exception):
 @dataclass(frozen=True)
 class HostJob:
     host: Host
-    desired: DesiredState | None  # None when the host could not be probed
+    desired: DesiredState | None  # None when the host could not be probed, or has roles and no app
     rollback_to: str | None = None  # a rollback job: this release, or the host's previous one when None
     is_rollback: bool = False
     probe_error: str | None = None
+    roles: HostRoles = NO_ROLES  # its roles' files, and the hooks of its rollout
 
     @property
     def name(self) -> str:
@@ -95,12 +98,12 @@ class HostDeploy:
 
     def run(self, force_unlock: bool = False) -> HostOutcome:
         self.report("taking the deploy lock")
-        lock.acquire(self.transport, self.app, self.owner, force=force_unlock)
+        lock.acquire(self.transport, self.app.root, self.owner, force=force_unlock)
         try:
             return self._run_locked()
         finally:
             try:
-                lock.release(self.transport, self.app, self.owner)
+                lock.release(self.transport, self.app.root, self.owner)
             except TransportError:
                 pass  # the host went away; the lock is stale by our pid once we exit
 
@@ -122,14 +125,16 @@ class HostDeploy:
             desired, previous_after = self._target(before)
         except StepFailed as error:  # a rollback with nothing (or no such release) to return to
             return self._outcome("failed", before.current, self.job.rollback_to, str(error))
-        changes = host_changes(desired, before, previous_after)
+        files = () if self.job.is_rollback else file_steps(
+            desired.role_files, read_file_states(self.transport, [file.path for file in desired.role_files]))
+        changes = host_changes(desired, before, previous_after, files=files)
         decision = desired.decision
         if changes.unchanged:
             return self._outcome("unchanged", before.current, desired.release_id,
                                  f"already runs release {desired.release_id}; nothing to change")
         try:
             self._hooks("before_host", before, desired)
-            self._steps(changes.prepare)
+            self._steps(changes.prepare + changes.files)
             self._hooks("before_switch", before, desired)
             self._steps(changes.switch + changes.activate)
             self._hooks("after_switch", before, desired)
@@ -166,9 +171,8 @@ class HostDeploy:
             "FLEET_APP": self.app.name, "FLEET_APP_PORT": str(self.app.port),
             "FLEET_RELEASE": desired.release_id, "FLEET_PREVIOUS_RELEASE": before.current or "",
         }
-        for hook in hook_runner.hooks_at(self.job.host.vars, point):
-            self.report(f"hook {hook.display(self.job.name)}")
-            hook_runner.run_hook(hook, self.job.name, environment, self.transport, self.connect)
+        hook_runner.run_hooks(self.job.roles.hooks_at(point), self.job.name, environment, self.transport,
+                              self.connect, self.report)
 
     def _prune(self, after: HostState) -> None:
         old = releases_to_prune(list(after.releases), after.current, after.previous,

@@ -6,7 +6,6 @@ import socket
 import time
 from dataclasses import dataclass
 
-from fleetctl.inventory import AppSpec
 from fleetctl.transport import Transport
 
 STALE_AFTER_S = 3600
@@ -78,23 +77,24 @@ def is_stale(owner: LockOwner | None, now: float, stale_after: float = STALE_AFT
     return False
 
 
-def acquire(transport: Transport, app: AppSpec, owner: LockOwner, force: bool = False) -> None:
-    result = transport.run([app.root, owner.to_json()], script=ACQUIRE_SCRIPT)
+def acquire(transport: Transport, root: str, owner: LockOwner, force: bool = False) -> None:
+    """Take the lock of the folder `root` on the host (an app's root, or fleetctl's own for role-only hosts)."""
+    result = transport.run([root, owner.to_json()], script=ACQUIRE_SCRIPT)
     if result.ok:
         return
     holder = LockOwner.from_json(result.stdout.strip())
     if result.exit_code == 3 and (force or is_stale(holder, time.time())):
-        transport.run([app.root], script=BREAK_SCRIPT)
-        result = transport.run([app.root, owner.to_json()], script=ACQUIRE_SCRIPT)
+        transport.run([root], script=BREAK_SCRIPT)
+        result = transport.run([root, owner.to_json()], script=ACQUIRE_SCRIPT)
         if result.ok:
             return
         holder = LockOwner.from_json(result.stdout.strip())
     if result.exit_code == 3:
         who = holder.describe() if holder else "an unknown deploy"
-        raise LockHeld(f"{transport.name}: deploy refused: {app.root} is locked by {who} "
+        raise LockHeld(f"{transport.name}: deploy refused: {root} is locked by {who} "
                        "(use --force-unlock if that deploy is gone)")
     raise LockHeld(f"{transport.name}: cannot take the deploy lock: {result.stderr.strip() or result.exit_code}")
 
 
-def release(transport: Transport, app: AppSpec, owner: LockOwner) -> None:
-    transport.run([app.root, owner.to_json()], script=RELEASE_SCRIPT)
+def release(transport: Transport, root: str, owner: LockOwner) -> None:
+    transport.run([root, owner.to_json()], script=RELEASE_SCRIPT)

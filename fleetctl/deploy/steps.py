@@ -101,6 +101,7 @@ class DesiredState:
     unit: str
     env: str
     runtime: bytes
+    role_files: tuple = ()  # RenderedFile: what the host's roles render onto it
 
 
 @dataclass(frozen=True)
@@ -111,14 +112,15 @@ class HostChanges:
     activate: tuple[Step, ...]
     release_action: str  # 'upload' | 'switch' | 'none'
     unit_diff: str
+    files: tuple[Step, ...] = ()  # the roles' files and their on_change, after prepare, before the switch
 
     @property
     def unchanged(self) -> bool:
-        return not (self.prepare or self.switch or self.activate)
+        return not (self.prepare or self.files or self.switch or self.activate)
 
     @property
     def steps(self) -> tuple[Step, ...]:
-        return self.prepare + self.switch + self.activate
+        return self.prepare + self.files + self.switch + self.activate
 
 
 def sha256_text(text: str | bytes) -> str:
@@ -160,11 +162,14 @@ def _pending_activation(state: HostState) -> tuple[bool, bool]:
     return recorded[:1] != now[:1], recorded[1:] != now[1:]
 
 
-def host_changes(desired: DesiredState, state: HostState, previous_after: str | None = None) -> HostChanges:
+def host_changes(desired: DesiredState, state: HostState, previous_after: str | None = None,
+                 files: tuple[Step, ...] = ()) -> HostChanges:
     """The steps that take a host from `state` to `desired`, and only those.
 
     previous_after: what `previous` should point at after the switch; by default
     the release that was current (a deploy), a rollback passes its own.
+    files: the steps for the roles' files (fleetctl.deploy.files.file_steps);
+    a rollback passes none: it returns the app, not the roles.
     """
     app, decision = desired.app, desired.decision
     prepare: list[Step] = []
@@ -216,6 +221,7 @@ def host_changes(desired: DesiredState, state: HostState, previous_after: str | 
         activate=activate,
         release_action="upload" if not release_present else ("switch" if switch else "none"),
         unit_diff=unit_diff(app, state.unit, desired.unit),
+        files=files,
     )
 
 

@@ -6,6 +6,7 @@ nothing but ``all`` lands in ``ungrouped``. Variables merge in Ansible's order
 (its default VARIABLE_PRECEDENCE): inline vars of all < inline vars of the
 other groups (parents before children) < group_vars/all < group_vars of the
 other groups (parents before children) < inline host vars < host_vars files.
+The defaults of the roles a host lists in fleet_roles sit below all of these.
 """
 
 import os
@@ -20,6 +21,7 @@ from fleetctl.inventory.model import Group, Host, Inventory
 from fleetctl.inventory.variables import VariableValueError, check_variable, fleet_defaults
 from fleetctl.inventory.varsfiles import names_with_vars_files, vars_files_for
 from fleetctl.inventory.yamlfile import LocatedMap, load_yaml
+from fleetctl.roles.role import load_role
 
 ADDRESS_VARIABLES = ("ansible_host", "ansible_ssh_host")
 # An address ssh can take as a destination: no whitespace, and no leading '-'
@@ -232,7 +234,7 @@ class _InventoryReader:
         hosts = []
         for draft in self.hosts.values():
             groups = self._group_order(self._ancestors(draft) | {"all"})
-            merged = fleet_defaults()
+            inventory_vars: dict = {}
             all_group = self.groups["all"]
             others = [self.groups[name] for name in groups if name != "all"]
             # Ansible's default VARIABLE_PRECEDENCE: every inline group var
@@ -241,7 +243,12 @@ class _InventoryReader:
             layers += [all_group.file_vars] + [group.file_vars for group in others]
             layers += [draft.inline_vars, draft.file_vars]
             for layer in layers:
-                merged.update(layer)
+                inventory_vars.update(layer)
+            # Role defaults sit below everything the inventory sets (Ansible's role defaults).
+            role_defaults: dict = {}
+            for role_path in inventory_vars.get("fleet_roles", ()):
+                role_defaults.update(load_role(Path(role_path)).defaults)
+            merged = {**fleet_defaults(), **role_defaults, **inventory_vars}
             self._check_address(draft, merged)
             hosts.append(Host(draft.name, tuple(groups), MappingProxyType(merged)))
         groups = {

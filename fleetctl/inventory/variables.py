@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from fleetctl.resources import roles_dir
+
 FLEET_PREFIX = "fleet_"
 
 
@@ -250,6 +252,33 @@ class Hooks:
                 "delegate_to": delegate}
 
 
+@dataclass(frozen=True)
+class Roles:
+    """Role names (or paths), resolved to their folders: the inventory's roles/ first, then fleetctl's own."""
+
+    label: str = "list of role names"
+
+    def check(self, name, value, base_dir):
+        if not isinstance(value, list) or not all(isinstance(item, str) and item.strip() for item in value):
+            raise VariableValueError(f"{name} must be a list of role names, got {describe_value(value)}")
+        if len(set(value)) != len(value):
+            raise VariableValueError(f"{name} lists a role twice")
+        return [str(find_role(item, base_dir)) for item in value]
+
+
+def find_role(role: str, base_dir) -> Path:
+    """A role's folder: a path (with '/'), else roles/<role> beside the inventory, else a built-in role."""
+    if "/" in role:
+        candidates = [Path(base_dir) / Path(role).expanduser()]
+    else:
+        candidates = [Path(base_dir) / "roles" / role, roles_dir() / role]
+    for candidate in candidates:
+        if candidate.is_dir():
+            return candidate.resolve()
+    looked = ", ".join(str(path) for path in candidates)
+    raise VariableValueError(f"fleet_roles: no role {role!r} (looked in {looked})")
+
+
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # The env file overrides the unit's Environment=, so these must not come from it:
 # the health check and the decision would no longer match what runs.
@@ -393,6 +422,10 @@ FLEET_VARIABLES: tuple[Variable, ...] = (
         " each on the host, or on delegate_to (another inventory host, or localhost for the control machine).",
     ),
     Variable(
+        "fleet_roles", Roles(), [],
+        "Roles applied to the host, in order: their defaults, templates and hooks (see Roles below).",
+    ),
+    Variable(
         "fleet_keep_releases", Integer(1), 5,
         "Releases kept in /opt/<name>/releases; older ones are deleted.",
     ),
@@ -469,6 +502,8 @@ def check_variable(name, value, base_dir):
         variable = FLEET_VARIABLES_BY_NAME.get(name)
         if variable is None:
             raise VariableValueError(_unknown_message(name))
+        if value is None and variable.default is None:
+            return None  # null unsets a variable a parent group set (a load balancer group has no app)
         return variable.check(value, base_dir)
     checker = ANSIBLE_VARIABLE_TYPES.get(name)
     if checker is None:

@@ -307,7 +307,8 @@ def render_inventory(hosts: list[LabHost], client_key: Path, known_hosts: Path) 
     header = (
         "# Written by `fleetctl lab up`: one group per persona, Ansible-style.\n"
         "# The server group is labelled fleet_kind: server because bare metal cannot\n"
-        "# be produced on a VM; every other kind is detected by probing.\n"
+        "# be produced on a VM; every other kind is detected by probing. The lb group\n"
+        "# has no app: its nginx-lb role balances the others and drains each during a rollout.\n"
     )
     return header + yaml.safe_dump(inventory, sort_keys=False, default_flow_style=False)
 

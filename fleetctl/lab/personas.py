@@ -45,6 +45,13 @@ PERSONAS: dict[str, Persona] = {
             device_tree_model="Raspberry Pi 4 Model B Rev 1.4",
             summary="aarch64 userland under qemu emulation with a Raspberry Pi 4 device tree, 1 GiB",
         ),
+        Persona(
+            name="lb",
+            arch="amd64",
+            # No app of its own: the nginx-lb role installs nginx and balances the other hosts.
+            inventory_vars={"fleet_app_name": None, "fleet_roles": ["nginx-lb"]},
+            summary="x86_64 load balancer: no app, nginx (installed by the nginx-lb role) in front of the others",
+        ),
     )
 }
 

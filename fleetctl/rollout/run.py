@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 
 from fleetctl.deploy.host import HostDeploy, HostJob, HostOutcome, Report
 from fleetctl.deploy.lock import LockHeld, LockOwner
+from fleetctl.deploy.rolehost import RoleHostDeploy
 from fleetctl.facts import ProbeParseError
 from fleetctl.rollout import record as records
 from fleetctl.rollout.batches import exceeds_max_fail, make_batches
@@ -50,8 +51,9 @@ class Rollout:
         if job.probe_error:
             return failed_before_start(job, job.probe_error)
         try:
+            deploy = HostDeploy if job.desired is not None else RoleHostDeploy  # roles and no app
             with self._open(job.name) as transport:
-                outcome = HostDeploy(job, transport, self.connect, self.owner, self.report).run(self.force_unlock)
+                outcome = deploy(job, transport, self.connect, self.owner, self.report).run(self.force_unlock)
         except (TransportError, LockHeld, ProbeParseError) as error:
             outcome = failed_before_start(job, str(error))
         self.report(job.name, f"{outcome.result}: {outcome.detail}")

@@ -3,7 +3,7 @@
 import paramiko
 import pytest
 
-PERSONAS = ("server", "vm", "container", "pi")
+PERSONAS = ("server", "vm", "container", "pi")  # the hosts with an app; lb is checked apart
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
@@ -72,6 +72,7 @@ def test_unknown_host_key_is_refused(lab, tmp_path):
 
 
 def test_inventory_has_one_group_per_persona_and_checks_host_keys(lab):
-    assert set(lab.data["all"]["children"]) == set(PERSONAS)
+    assert set(lab.data["all"]["children"]) == {*PERSONAS, "lb"}
+    assert lab.data["all"]["children"]["lb"]["vars"] == {"fleet_app_name": None, "fleet_roles": ["nginx-lb"]}
     assert lab.data["all"]["children"]["server"]["vars"]["fleet_kind"] == "server"
     assert "StrictHostKeyChecking=yes" in lab.vars["ansible_ssh_common_args"]

@@ -12,7 +12,7 @@ from fleetctl.lab.personas import HostCountError, parse_host_counts
 
 
 def test_default_is_one_host_of_each_persona():
-    assert parse_host_counts(None) == {"server": 1, "vm": 1, "container": 1, "pi": 1}
+    assert parse_host_counts(None) == {"server": 1, "vm": 1, "container": 1, "pi": 1, "lb": 1}
 
 
 def test_host_counts_are_parsed():

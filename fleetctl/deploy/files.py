@@ -1,0 +1,92 @@
+"""Role files on a host: what is there now (read in one exec), and the steps that bring it to what was rendered.
+
+Change detection is by content hash, owner, group and mode, as Ansible's
+template module does; content is never shown (a template may hold secrets).
+A role's on_change command (its handler) runs once, after its files, and only
+when one of them changed.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from fleetctl.deploy.steps import Command, Step, WriteFile, sha256_text
+from fleetctl.roles.render import RenderedFile
+from fleetctl.transport import Transport, TransportError
+
+# One line per path: "<sha256> <owner> <group> <octal mode> <path>", or
+# "missing <dir|nodir> - - <path>" (whether the folder it goes in exists).
+FILES_STATE_SCRIPT = """for path; do
+  if [ -f "$path" ]; then
+    sum=$(sha256sum < "$path") || exit 1
+    printf '%s %s %s\\n' "${sum%% *}" "$(stat -c '%U %G %a' "$path")" "$path"
+  elif [ -d "${path%/*}" ]; then
+    printf 'missing dir - - %s\\n' "$path"
+  else
+    printf 'missing nodir - - %s\\n' "$path"
+  fi
+done
+"""
+
+
+@dataclass(frozen=True)
+class FileState:
+    sha256: str | None  # None: no such file
+    owner: str | None
+    group: str | None
+    mode: int | None
+    folder_exists: bool = True
+
+
+def read_file_states(transport: Transport, paths: Sequence[str]) -> dict[str, FileState]:
+    if not paths:
+        return {}
+    result = transport.run(list(paths), script=FILES_STATE_SCRIPT, timeout=60)
+    if not result.ok:
+        raise TransportError(f"{transport.name}: cannot read role files: "
+                             f"{(result.stderr.strip().splitlines() or [f'exit code {result.exit_code}'])[-1]}")
+    return parse_file_states(result.stdout)
+
+
+def parse_file_states(raw: str) -> dict[str, FileState]:
+    states = {}
+    for line in raw.splitlines():
+        parts = line.split(" ", 4)
+        if len(parts) != 5:
+            continue
+        first, owner, group, mode, path = parts
+        if first == "missing":
+            states[path] = FileState(None, None, None, None, folder_exists=owner == "dir")
+        else:
+            states[path] = FileState(first, owner, group, int(mode, 8))
+    return states
+
+
+def file_steps(files: Sequence[RenderedFile], states: dict[str, FileState]) -> tuple[Step, ...]:
+    """Pure: the steps that make each file what was rendered, then each changed role's on_change."""
+    steps: list[Step] = []
+    handlers: list[tuple[str, object]] = []
+    for rendered in files:
+        state = states.get(rendered.path, FileState(None, None, None, None, folder_exists=False))
+        before = len(steps)
+        written = state.sha256 != sha256_text(rendered.content)
+        if written:
+            if not state.folder_exists:
+                folder = rendered.path.rsplit("/", 1)[0] or "/"
+                steps.append(Command(f"create {folder} (role {rendered.role})", ("install", "-d", "-m", "0755", folder)))
+            steps.append(WriteFile(f"write {rendered.path} (role {rendered.role})", rendered.path,
+                                   rendered.content, rendered.mode))
+        elif state.mode != rendered.mode:
+            steps.append(Command(f"set the mode of {rendered.path} (role {rendered.role})",
+                                 ("chmod", format(rendered.mode, "04o"), rendered.path)))
+        # A written file belongs to root (the write runs with become) until it is given its owner.
+        owner_now = ("root", "root") if written else (state.owner, state.group)
+        if owner_now != (rendered.owner, rendered.group):
+            steps.append(Command(f"set the owner of {rendered.path} (role {rendered.role})",
+                                 ("chown", f"{rendered.owner}:{rendered.group}", rendered.path)))
+        changed = len(steps) > before
+        if changed and rendered.on_change is not None and (rendered.role, rendered.on_change) not in handlers:
+            handlers.append((rendered.role, rendered.on_change))
+    for role, command in handlers:
+        argv = ("sh", "-c", command) if isinstance(command, str) else tuple(command)
+        steps.append(Command(f"on_change of role {role}", argv))
+    return tuple(steps)

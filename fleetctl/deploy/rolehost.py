@@ -1,0 +1,68 @@
+"""Deploy a host that has roles and no app (a load balancer): its roles' files, their on_change, its hooks.
+
+The same rules as an app host: the deploy lock, change detection (nothing
+changed: nothing runs, hooks included), and the four hook points; the files
+take effect between before_switch and after_switch. There is no release to go
+back to: on a failure the host keeps what was written and the rollout stops
+as for any failed host.
+"""
+
+import time
+from collections.abc import Callable
+
+from fleetctl.deploy import hooks as hook_runner
+from fleetctl.deploy import lock
+from fleetctl.deploy.files import file_steps, read_file_states
+from fleetctl.deploy.host import HostJob, HostOutcome, Report, StepFailed, run_step
+from fleetctl.deploy.steps import WriteFile
+from fleetctl.transport import Transport, TransportError
+
+# Where a role-only host keeps its deploy lock (an app host locks its app's folder).
+ROLES_ROOT = "/var/lib/fleetctl"
+
+
+class RoleHostDeploy:
+    def __init__(self, job: HostJob, transport: Transport, connect: Callable[[str], Transport],
+                 owner: lock.LockOwner, report: Report):
+        self.job, self.transport, self.connect, self.owner = job, transport, connect, owner
+        self.report = lambda what: report(job.name, what)
+        self.started = time.monotonic()
+
+    def run(self, force_unlock: bool = False) -> HostOutcome:
+        self.report("taking the deploy lock")
+        lock.acquire(self.transport, ROLES_ROOT, self.owner, force=force_unlock)
+        try:
+            return self._run_locked()
+        finally:
+            try:
+                lock.release(self.transport, ROLES_ROOT, self.owner)
+            except TransportError:
+                pass
+
+    def _run_locked(self) -> HostOutcome:
+        files = self.job.roles.files
+        self.report("reading the roles' files")
+        steps = file_steps(files, read_file_states(self.transport, [file.path for file in files]))
+        if not steps:
+            return self._outcome("unchanged", f"roles {', '.join(self.job.roles.roles)}: nothing to change")
+        try:
+            self._hooks("before_host")
+            self._hooks("before_switch")
+            for step in steps:
+                self.report(step.summary)
+                run_step(self.transport, step)
+            self._hooks("after_switch")
+            self._hooks("after_host")
+        except (StepFailed, TransportError, hook_runner.HookFailed) as error:
+            return self._outcome("failed", str(error))
+        written = sum(1 for step in steps if isinstance(step, WriteFile))
+        return self._outcome("deployed", f"roles {', '.join(self.job.roles.roles)}: {written} file(s) written,"
+                                         f" {len(steps)} step(s)")
+
+    def _hooks(self, point: str) -> None:
+        environment = {"FLEET_HOST": self.job.name, "FLEET_HOST_ADDRESS": self.job.host.connection.address}
+        hook_runner.run_hooks(self.job.roles.hooks_at(point), self.job.name, environment, self.transport,
+                              self.connect, self.report)
+
+    def _outcome(self, result: str, detail: str) -> HostOutcome:
+        return HostOutcome(self.job.name, result, None, None, "-", 0, time.monotonic() - self.started, detail)
