@@ -23,8 +23,10 @@ BREAK_SCRIPT = """root=$1
 mv "$root/.deploy.lock" "$root/.deploy.lock.broken.$$" 2>/dev/null && rm -rf "$root/.deploy.lock.broken.$$"
 exit 0
 """
+# A deploy that stopped before changing anything leaves no empty folder behind.
 RELEASE_SCRIPT = """root=$1 owner=$2
 [ "$(cat "$root/.deploy.lock/owner" 2>/dev/null)" = "$owner" ] && rm -rf "$root/.deploy.lock"
+rmdir "$root" 2>/dev/null
 exit 0
 """
 

@@ -275,6 +275,7 @@ class HostLoad:
     errors: Counter = field(default_factory=Counter)
     versions: Counter = field(default_factory=Counter)
     last_version: str | None = None
+    stale_retries: int = 0  # idempotent requests sent again after the server closed an idle keep-alive
 
 
 class LoadGenerator:
@@ -282,7 +283,9 @@ class LoadGenerator:
     new connection per request. Bounded: at most max_requests per host, and max_seconds."""
 
     def __init__(self, targets: dict[str, tuple[str, int]], pause: float = 0.02, max_requests: int = 20000,
-                 max_seconds: float = 300, timeout: float = 10, pauses: dict[str, float] | None = None):
+                 max_seconds: float = 300, timeout: float = 10, pauses: dict[str, float] | None = None,
+                 retry_stale_keep_alive: bool = False):
+        self.retry_stale_keep_alive = retry_stale_keep_alive
         self.targets = targets
         self.pauses = pauses or {}  # per host, instead of pause
         self.pause, self.max_requests, self.max_seconds, self.timeout = pause, max_requests, max_seconds, timeout
@@ -317,15 +320,28 @@ class LoadGenerator:
     def _client(self, host: str, keep_alive: bool) -> None:
         address, port = self.targets[host]
         connection = None
+        reused = False
         while not self._stop.is_set() and time.monotonic() - self._started < self.max_seconds:
             if self.stats[host].ok + self.stats[host].failed >= self.max_requests:
                 break
             if connection is None:
                 connection = http.client.HTTPConnection(address, port, timeout=self.timeout)
+                reused = False
             try:
-                connection.request("GET", "/")
-                response = connection.getresponse()
-                body = response.read().decode(errors="replace")
+                try:
+                    response, body = self._get(connection)
+                except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                    if not (reused and self.retry_stale_keep_alive):
+                        raise
+                    # The server closed this idle keep-alive connection as the request went out: RFC 9112
+                    # 9.3.1 lets a client send an idempotent request again on a new connection (browsers,
+                    # Go and urllib3 do). Counted apart; the request fails if this second attempt fails.
+                    with self._lock:
+                        self.stats[host].stale_retries += 1
+                    connection.close()
+                    connection = http.client.HTTPConnection(address, port, timeout=self.timeout)
+                    response, body = self._get(connection)
+                reused = True
                 if response.status == 200 and body.startswith("hello from "):
                     self._count(host, True, body.split()[2])
                 else:
@@ -341,10 +357,18 @@ class LoadGenerator:
         if connection is not None:
             connection.close()
 
+    @staticmethod
+    def _get(connection: http.client.HTTPConnection) -> tuple[http.client.HTTPResponse, str]:
+        connection.request("GET", "/")
+        response = connection.getresponse()
+        return response, response.read().decode(errors="replace")
+
     def report(self) -> str:
         lines = []
         for host, stats in self.stats.items():
             errors = ", ".join(f"{name} x{count}" for name, count in stats.errors.most_common()) or "-"
             versions = ", ".join(f"{name} x{count}" for name, count in sorted(stats.versions.items()))
-            lines.append(f"{host}: {stats.ok} ok, {stats.failed} failed ({errors}); served versions: {versions}")
+            retries = f", {stats.stale_retries} sent again after a closed keep-alive" if stats.stale_retries else ""
+            lines.append(f"{host}: {stats.ok} ok, {stats.failed} failed ({errors}){retries}; "
+                         f"served versions: {versions}")
         return "\n".join(lines)

@@ -1,0 +1,122 @@
+"""Issue 6 on the lab: the nginx-lb role on the lab's load-balancer host in front of every persona,
+a new release rolled out under constant load through the load balancer with zero failed requests
+(single-mode hosts included), the plan of it, and the node role's clear refusal."""
+
+import pytest
+from deploy_helpers import (
+    PERSONAS, LoadGenerator, addresses, deploy, host_names, make_app, remote, run, set_version, wipe_app,
+    write_inventory,
+)
+
+APP = "t-lb"
+PORT = 3401
+LB_PORT = 8401
+LB_NAME = "tlb"
+CONF = f"/etc/nginx/conf.d/{LB_NAME}-lb.conf"
+
+
+@pytest.fixture(scope="module")
+def app_src(tmp_path_factory):
+    return make_app(tmp_path_factory.mktemp("lb") / "app", "1.0.0")
+
+
+@pytest.fixture(scope="module")
+def lb(lab):
+    name, address = next(iter(lab.hosts("lb").items()))
+    return name, address
+
+
+@pytest.fixture(scope="module")
+def inventory(lab, app_src, tmp_path_factory):
+    return write_inventory(lab, tmp_path_factory.mktemp("lb-inv") / "inventory.yaml", APP, PORT, app_src,
+                           personas=(*PERSONAS, "lb"),
+                           group_vars={"lb": {"nginx_lb_name": LB_NAME, "nginx_lb_port": LB_PORT}})
+
+
+@pytest.fixture(scope="module")
+def first_deploy(lab, inventory, lb):
+    wipe_app(lab, APP)
+    remote(lab, lb[1], f"rm -f {CONF} /usr/local/sbin/fleet-nginx-lb-{LB_NAME}; "
+                       "systemctl reload nginx 2>/dev/null; true")
+    result = deploy(inventory)
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+def test_the_load_balancer_is_deployed_first_and_balances_every_app_host(lab, first_deploy, lb):
+    rows = first_deploy.document["hosts"]
+    assert rows[0]["host"] == lb[0] and rows[0]["result"] == "deployed"
+    assert all(row["result"] == "deployed" for row in rows)
+    code, conf = remote(lab, lb[1], f"cat {CONF}")
+    assert code == 0
+    for name, address in addresses(lab).items():
+        assert f"    server {address}:{PORT};  # fleet-host {name}\n" in conf
+    assert lb[1] not in conf
+    pids = {served_pid(lab, lb[1]) for _ in range(40)}
+    assert len(pids) >= 4, f"40 requests through the load balancer reached only {pids}"
+
+
+def served_pid(lab, address) -> str:
+    import http.client
+    connection = http.client.HTTPConnection(address, LB_PORT, timeout=10)
+    connection.request("GET", "/")
+    body = connection.getresponse().read().decode()
+    connection.close()
+    assert body.startswith("hello from "), body
+    return body.split("pid ")[1].rstrip(")\n")
+
+
+def test_plan_shows_the_drain_hooks_and_nothing_for_the_load_balancer(inventory, first_deploy, lab, lb, app_src):
+    set_version(app_src, "1.0.1-plan")
+    try:
+        plan = run("plan", str(inventory), "--json")
+    finally:
+        set_version(app_src, "1.0.0")
+    rows = {row["host"]: row for row in plan.document}
+    assert rows[lb[0]]["roles"] == ["nginx-lb"]
+    assert rows[lb[0]]["deploy"]["steps"] == [] and rows[lb[0]]["deploy"]["hooks"] == {}
+    name = host_names(lab)["container"]
+    hooks = rows[name]["deploy"]["hooks"]
+    assert hooks["before_switch"] == [f"before_switch on {lb[0]}: /usr/local/sbin/fleet-nginx-lb-{LB_NAME} drain "
+                                      f"{name} (role nginx-lb of {lb[0]})"]
+    assert hooks["after_host"][0].startswith(f"after_host on {lb[0]}: /usr/local/sbin/fleet-nginx-lb-{LB_NAME} undrain")
+
+
+def test_a_rollout_through_the_load_balancer_fails_no_request(lab, inventory, app_src, first_deploy, lb):
+    set_version(app_src, "1.0.1")
+    # A keep-alive client and a new-connection client, GET: an nginx reload (two per backend) closes
+    # idle keep-alive connections, and the keep-alive client sends such a request again (RFC 9112 9.3.1).
+    with LoadGenerator({"lb": (lb[1], LB_PORT)}, pause=0.01, max_requests=50000, max_seconds=300,
+                       retry_stale_keep_alive=True) as load:
+        result = deploy(inventory)
+    stats = load.stats["lb"]
+    print(load.report())
+    assert result.returncode == 0, result.stderr
+    assert [row["result"] for row in result.document["hosts"]] == ["unchanged"] + ["deployed"] * 4
+    assert stats.failed == 0, load.report()
+    assert stats.stale_retries <= 8, load.report()  # at most one per reload
+    assert stats.ok > 500, load.report()
+    assert stats.versions["1.0.0"] and stats.versions["1.0.1"], load.report()
+    assert stats.last_version == "1.0.1"
+    # Every backend is back in the upstream: the file is again exactly what the role renders.
+    code, conf = remote(lab, lb[1], f"cat {CONF}")
+    assert " down;" not in conf
+    again = deploy(inventory)
+    assert {row["result"] for row in again.document["hosts"]} == {"unchanged"}
+
+
+def test_the_node_role_refuses_an_old_node_and_leaves_the_host_as_it_was(lab, tmp_path, app_src):
+    app = "t-noderole"
+    wipe_app(lab, app, ("container",))
+    inventory = write_inventory(lab, tmp_path / "inventory.yaml", app, 3402, app_src, personas=("container",),
+                                all_vars={"fleet_roles": ["node"], "node_min_major": 99})
+    result = deploy(inventory)
+    assert result.returncode == 1
+    (row,) = result.document["hosts"]
+    assert row["result"] == "failed"
+    assert row["detail"].endswith("node role: /usr/bin/node is major 18, the runtime needs 99 or newer "
+                                  "(set node_install_package: true to install Debian's nodejs)")
+    address = next(iter(lab.hosts("container").values()))
+    code, output = remote(lab, address, f"test -e /opt/{app} || test -e /etc/systemd/system/fleet-{app}.service"
+                                        f" || id {app} 2>/dev/null || echo untouched")
+    assert output.strip() == "untouched"
