@@ -274,6 +274,17 @@ def parse_systemctl_version(body: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
+def parse_systemd_version(systemctl_version: str, shared_library: str) -> int | None:
+    """systemd's version from `systemctl --version`, else from the name of its shared library
+    ("libsystemd-shared-252.so", "libsystemd-shared-255.4-1.fc40.so"), which the probe reads
+    instead of starting systemctl."""
+    version = parse_systemctl_version(systemctl_version)
+    if version is not None:
+        return version
+    match = re.match(r"libsystemd-shared-(\d+)", shared_library.strip())
+    return int(match.group(1)) if match else None
+
+
 def parse_node_versions(body: str) -> tuple[str | None, str | None]:
     """"18.19.0 1.44.2" -> ("18.19.0", "1.44.2"); (None, None) without node."""
     fields = body.strip().split()

@@ -35,61 +35,174 @@ print_file() {
     while IFS= read -r _line || [ -n "$_line" ]; do printf '%s\n' "$_line"; done < "$1" 2>/dev/null
 }
 
-# The cgroup path of this shell for one v1 controller, or for v2 when $1 is
-# empty, read from /proc/self/cgroup ("id:controllers:path").
-cgroup_path() {
-    [ -r /proc/self/cgroup ] || return 0
-    while IFS=: read -r _id _ctrls _path; do
-        if [ -z "$1" ]; then
-            [ "$_id" = 0 ] && [ -z "$_ctrls" ] && { printf '%s\n' "$_path"; return 0; }
-        else
-            case ",$_ctrls," in *",$1,"*) printf '%s\n' "$_path"; return 0 ;; esac
-        fi
-    done < /proc/self/cgroup
+# What reads whole files runs in one awk (it reads them in blocks; the shell's
+# read builtin takes a system call per byte): the affinity mask, this process's
+# cgroups and every cgroup limit from its own cgroup up to each mount point (a
+# limit set on a parent, a systemd slice or the container's own cgroup, binds
+# us as much as one on our own cgroup), the interesting /proc/cpuinfo keys,
+# PID 1's cgroups and os-release. The program is in single quotes: it must not
+# contain one. mawk dies on reading a directory, so only files are read.
+probe_awk='
+function section(name) { printf "==> %s <==\n", name }
+
+# "<path>: <first line>", if the file can be read: the parser then knows which
+# cgroup directory and version each value came from.
+function labelled(file,    line) {
+    if ((getline line < file) > 0) printf "%s: %s\n", file, line
+    close(file)
 }
 
-# Walk from this process's cgroup directory up to the mount point, printing
-# the limit files at each level: a limit set on a parent (a systemd slice, the
-# container's own cgroup) constrains us as much as one set on our own cgroup.
-# $1 mount point, $2 root of the mount inside the hierarchy, $3 our cgroup
-# path, then the file names to print.
-cgroup_walk() {
-    _mnt=$1 _root=$2 _path=$3
-    shift 3
-    case $_path in
-        "$_root"*) _rel=${_path#"$_root"} ;;
-        *) _rel=$_path ;;
-    esac
-    _rel=${_rel#/}
-    _dir=$_mnt${_rel:+/$_rel}
+function print_file(file,    line) {
+    while ((getline line < file) > 0) print line
+    close(file)
+}
+
+# Print the limit files named in names at each level from our cgroup directory
+# (path, as /proc/self/cgroup names it) up to the mount point mnt, whose root
+# inside the hierarchy is root.
+function walk(mnt, root, path, names,    rel, dir, probe, line, count, list, i) {
+    if (path == "") return
+    rel = index(path, root) == 1 ? substr(path, length(root) + 1) : path
+    sub(/^\//, "", rel)
+    dir = rel == "" ? mnt : mnt "/" rel
     # Inside a container the path may name a directory that is not visible
-    # through this mount: the mount's root is then our own cgroup.
-    [ -d "$_dir" ] || _dir=$_mnt
-    while :; do
-        for _name in "$@"; do labelled "$_dir/$_name"; done
-        [ "$_dir" = "$_mnt" ] && break
-        case $_dir in "$_mnt"/*) ;; *) break ;; esac
-        _dir=${_dir%/*}
-    done
+    # through this mount: the mount root is then our own cgroup. Every cgroup
+    # directory (v1 and v2) has a world-readable cgroup.procs.
+    probe = dir "/cgroup.procs"
+    if ((getline line < probe) < 0) dir = mnt
+    close(probe)
+    count = split(names, list, " ")
+    while (1) {
+        for (i = 1; i <= count; i++) labelled(dir "/" list[i])
+        if (dir == mnt || index(dir, mnt "/") != 1) break
+        sub(/\/[^\/]*$/, "", dir)
+    }
 }
 
-# ---- main: everything above only defines functions ----
+BEGIN {
+    section("cpus_allowed")
+    file = "/proc/self/status"
+    while ((getline line < file) > 0) if (line ~ /^Cpus_allowed_list:/) { print line; break }
+    close(file)
 
-# Node.js takes longest to start (most of the probe's time on a Pi), so it runs
-# first, in parallel with every other section; its output waits in the pipe
-# and is printed last, in its own section.
-# $1, when given, is the identity (device:inode:size:mtime of node and of a
-# shared libuv) of a node whose versions the caller already knows: when it still
-# matches, node is not started at all.
-known_node=${1-}
-node_identity=
-if has node; then
-    node_identity=$(stat -L -c '%d:%i:%s:%Y' "$(command -v node)" /usr/lib/*/libuv.so.1 /lib/*/libuv.so.1 2>/dev/null)
-    # One line: word splitting joins stat's lines with single spaces.
-    set -f; set -- $node_identity; node_identity=$*; set +f
-fi
-{ [ -n "$node_identity" ] && [ "$node_identity" != "$known_node" ] &&
-    node -p 'process.versions.node+" "+process.versions.uv' 2>/dev/null; } | {
+    # "id:controllers:path" (the path may hold colons); v2 is "0::path".
+    section("self_cgroup")
+    file = "/proc/self/cgroup"
+    while ((getline line < file) > 0) {
+        print line
+        i = index(line, ":"); id = substr(line, 1, i - 1); rest = substr(line, i + 1)
+        i = index(rest, ":"); controllers = substr(rest, 1, i - 1); path = substr(rest, i + 1)
+        if (id == "0" && controllers == "") {
+            if (!has_v2) { v2_path = path; has_v2 = 1 }
+        } else {
+            count = split(controllers, names, ",")
+            for (j = 1; j <= count; j++) if (!(names[j] in v1_path)) v1_path[names[j]] = path
+        }
+    }
+    close(file)
+
+    # One line per cgroup mount: fstype, root inside the hierarchy, mount
+    # point, super options (which name the v1 controllers). A mount stacked
+    # on an identical one (as in some containers) is listed once.
+    section("cgroup_mounts")
+    file = "/proc/self/mountinfo"
+    while ((getline line < file) > 0) {
+        count = split(line, field, " ")
+        for (i = 7; i < count; i++) if (field[i] == "-") {
+            if (field[i + 1] == "cgroup" || field[i + 1] == "cgroup2") {
+                mount = field[i + 1] " " field[4] " " field[5] " " field[i + 3]
+                if (!(mount in listed)) { listed[mount] = 1; print mount; mounts[++mount_count] = mount }
+            }
+            break
+        }
+    }
+    close(file)
+
+    section("cgroup_limits")
+    for (k = 1; k <= mount_count; k++) {
+        split(mounts[k], mount_field, " ")
+        if (mount_field[1] == "cgroup2") {
+            if (has_v2) walk(mount_field[3], mount_field[2], v2_path, "cpu.max memory.max")
+        } else {
+            options = "," mount_field[4] ","
+            if (index(options, ",cpu,") && ("cpu" in v1_path))
+                walk(mount_field[3], mount_field[2], v1_path["cpu"], "cpu.cfs_quota_us cpu.cfs_period_us")
+            if (index(options, ",memory,") && ("memory" in v1_path))
+                walk(mount_field[3], mount_field[2], v1_path["memory"], "memory.limit_in_bytes")
+        }
+    }
+
+    # The first occurrence of each interesting key: the x86 flags line
+    # repeats once per CPU, and the Pi kernel adds Hardware/Model at the end.
+    section("cpuinfo")
+    file = "/proc/cpuinfo"
+    while ((getline line < file) > 0) {
+        if (line !~ /^(model name|Hardware|Revision|Model|Processor|CPU implementer|CPU part|CPU architecture|flags|Features)[ \t]*:/) continue
+        key = substr(line, 1, index(line, ":") - 1)
+        sub(/[ \t]+$/, "", key)
+        if (!(key in seen)) { seen[key] = 1; print line }
+    }
+    close(file)
+
+    section("pid1_cgroup")
+    print_file("/proc/1/cgroup")
+
+    section("os_release")
+    file = "/etc/os-release"
+    found = (getline line < file)
+    if (found < 0) { file = "/usr/lib/os-release"; found = (getline line < file) }
+    while (found > 0) { print line; found = (getline line < file) }
+    close(file)
+}'
+
+# The same sections with builtins only, where there is no awk: slower, and
+# without cgroup limits or cpuinfo.
+without_awk() {
+    section cpus_allowed
+    if [ -r /proc/self/status ]; then
+        while IFS= read -r _line; do
+            case $_line in Cpus_allowed_list:*) printf '%s\n' "$_line"; break ;; esac
+        done < /proc/self/status
+    fi
+    section self_cgroup
+    print_file /proc/self/cgroup
+    section cgroup_mounts
+    section cgroup_limits
+    section cpuinfo
+    section pid1_cgroup
+    print_file /proc/1/cgroup
+    section os_release
+    if [ -r /etc/os-release ]; then
+        print_file /etc/os-release
+    else
+        print_file /usr/lib/os-release
+    fi
+}
+
+# systemd-detect-virt without an option prints the container it finds, else the
+# VM, else "none": one exec answers both questions unless it names a container
+# (then --vm is asked too) or a name this list does not know (then both are
+# asked, as systemd-detect-virt --vm and --container). Sets $virt_vm and
+# $virt_container, empty when systemd-detect-virt is missing.
+detect_virt() {
+    virt_vm= virt_container=
+    has systemd-detect-virt || return 0
+    _virt=$(systemd-detect-virt 2>/dev/null)
+    case $_virt in
+        none)
+            virt_vm=none virt_container=none ;;
+        kvm|amazon|qemu|bochs|xen|uml|vmware|oracle|microsoft|zvm|parallels|bhyve|qnx|acrn|powervm|apple|sre|google|vm-other)
+            virt_vm=$_virt virt_container=none ;;
+        systemd-nspawn|lxc-libvirt|lxc|openvz|docker|podman|rkt|wsl|proot|pouch|container-other)
+            virt_vm=$(systemd-detect-virt --vm 2>/dev/null) virt_container=$_virt ;;
+        *)
+            virt_vm=$(systemd-detect-virt --vm 2>/dev/null)
+            virt_container=$(systemd-detect-virt --container 2>/dev/null) ;;
+    esac
+}
+
+# Every section, in order; stdin holds node's versions, if node was started.
+probe() {
     section probe
     echo 'fleetctl-probe 1'
 
@@ -108,69 +221,27 @@ fi
     section nprocessors_onln
     [ -r /sys/devices/system/cpu/online ] || { has getconf && getconf _NPROCESSORS_ONLN 2>/dev/null; }
 
-    section cpus_allowed
-    if [ -r /proc/self/status ]; then
-        while IFS= read -r _line; do
-            case $_line in Cpus_allowed_list:*) printf '%s\n' "$_line"; break ;; esac
-        done < /proc/self/status
-    fi
-
     section meminfo
     first_line /proc/meminfo
 
-    section self_cgroup
-    print_file /proc/self/cgroup
-
-    # One line per cgroup mount: fstype, root inside the hierarchy, mount point,
-    # super options (which name the v1 controllers).
-    _mounts=
-    if [ -r /proc/self/mountinfo ] && has awk; then
-        _mounts=$(awk '{ for (i = 7; i <= NF; i++) if ($i == "-") {
-                           if ($(i + 1) == "cgroup" || $(i + 1) == "cgroup2") print $(i + 1), $4, $5, $(i + 3)
-                           break } }' /proc/self/mountinfo 2>/dev/null)
+    if has awk; then
+        awk "$probe_awk" 2>/dev/null
+    else
+        without_awk
     fi
-    section cgroup_mounts
-    [ -n "$_mounts" ] && printf '%s\n' "$_mounts"
 
-    section cgroup_limits
-    [ -n "$_mounts" ] && printf '%s\n' "$_mounts" |
-        while read -r _type _mroot _mpoint _opts; do
-            if [ "$_type" = cgroup2 ]; then
-                _cg=$(cgroup_path "")
-                [ -n "$_cg" ] && cgroup_walk "$_mpoint" "$_mroot" "$_cg" cpu.max memory.max
-            else
-                case ",$_opts," in
-                    *,cpu,*)
-                        _cg=$(cgroup_path cpu)
-                        [ -n "$_cg" ] && cgroup_walk "$_mpoint" "$_mroot" "$_cg" cpu.cfs_quota_us cpu.cfs_period_us ;;
-                esac
-                case ",$_opts," in
-                    *,memory,*)
-                        _cg=$(cgroup_path memory)
-                        [ -n "$_cg" ] && cgroup_walk "$_mpoint" "$_mroot" "$_cg" memory.limit_in_bytes ;;
-                esac
-            fi
-        done
-
+    # A NUL ends the model string; read drops it (as tr -d '\000' did).
     section device_tree_model
     for _f in /proc/device-tree/model /sys/firmware/devicetree/base/model; do
-        if [ -r "$_f" ]; then tr -d '\000' < "$_f" 2>/dev/null; echo; break; fi
+        if [ -r "$_f" ]; then first_line "$_f"; break; fi
     done
 
-    # The first occurrence of each interesting /proc/cpuinfo key: the x86 flags
-    # line repeats once per CPU, and the Pi's Hardware/Model lines come last.
-    section cpuinfo
-    if [ -r /proc/cpuinfo ] && has awk; then
-        awk -F: '/^(model name|Hardware|Revision|Model|Processor|CPU implementer|CPU part|CPU architecture|flags|Features)[ \t]*:/ {
-                     key = $1; sub(/[ \t]+$/, "", key)
-                     if (!(key in seen)) { seen[key] = 1; print } }' /proc/cpuinfo 2>/dev/null
-    fi
-
+    detect_virt
     section systemd_detect_virt_vm
-    has systemd-detect-virt && systemd-detect-virt --vm 2>/dev/null
+    [ -n "$virt_vm" ] && printf '%s\n' "$virt_vm"
 
     section systemd_detect_virt_container
-    has systemd-detect-virt && systemd-detect-virt --container 2>/dev/null
+    [ -n "$virt_container" ] && printf '%s\n' "$virt_container"
 
     section container_markers
     for _f in /.dockerenv /run/.containerenv; do
@@ -180,18 +251,8 @@ fi
     section run_systemd_container
     first_line /run/systemd/container
 
-    section pid1_cgroup
-    print_file /proc/1/cgroup
-
     section dmi
     labelled /sys/class/dmi/id/sys_vendor /sys/class/dmi/id/product_name
-
-    section os_release
-    if [ -r /etc/os-release ]; then
-        print_file /etc/os-release
-    else
-        print_file /usr/lib/os-release
-    fi
 
     section pid1_comm
     first_line /proc/1/comm
@@ -199,8 +260,28 @@ fi
     section run_systemd_system
     [ -d /run/systemd/system ] && echo present
 
+    # systemd's version is in the name of its shared library
+    # (libsystemd-shared-252.so), which saves starting systemctl; when that
+    # name is not found, or not just one, systemctl --version tells.
+    _library=
+    if has systemctl; then
+        for _f in /usr/lib/systemd/libsystemd-shared-[0-9]*.so /lib/systemd/libsystemd-shared-[0-9]*.so \
+                  /usr/lib/*/systemd/libsystemd-shared-[0-9]*.so /usr/lib64/systemd/libsystemd-shared-[0-9]*.so; do
+            [ -e "$_f" ] || continue
+            _f=${_f##*/}
+            case $_library in
+                "") _library=$_f ;;
+                "$_f") ;;
+                *) _library=several ;;
+            esac
+        done
+        [ "$_library" = several ] && _library=
+    fi
     section systemctl_version
-    has systemctl && systemctl --version 2>/dev/null
+    [ -z "$_library" ] && has systemctl && systemctl --version 2>/dev/null
+
+    section systemd_shared_library
+    [ -n "$_library" ] && printf '%s\n' "$_library"
 
     section node_identity
     printf '%s\n' "$node_identity"
@@ -210,4 +291,32 @@ fi
 
     section end
 }
+
+# ---- main: everything above only defines functions ----
+
+# Node.js takes longest to start (most of the probe's time on a Pi), so when it
+# must run it starts first, in parallel with every other section; its output
+# waits in the pipe and is printed last, in its own section.
+# $1, when given, is the identity (device:inode:size:mtime of node and of a
+# shared libuv) of a node whose versions the caller already knows: when it still
+# matches, node is not started at all.
+known_node=${1-}
+node_identity=
+if has node; then
+    # command -v without the $(...) subshell: the first executable node on $PATH.
+    _node=
+    _ifs=$IFS; IFS=:; set -f
+    for _dir in $PATH; do
+        if [ -f "${_dir:-.}/node" ] && [ -x "${_dir:-.}/node" ]; then _node=${_dir:-.}/node; break; fi
+    done
+    IFS=$_ifs; set +f
+    [ -n "$_node" ] && node_identity=$(stat -L -c '%d:%i:%s:%Y' "$_node" /usr/lib/*/libuv.so.1 /lib/*/libuv.so.1 2>/dev/null)
+    # One line: word splitting joins stat's lines with single spaces.
+    set -f; set -- $node_identity; node_identity=$*; set +f
+fi
+if [ -n "$node_identity" ] && [ "$node_identity" != "$known_node" ]; then
+    node -p 'process.versions.node+" "+process.versions.uv' 2>/dev/null | probe
+else
+    probe < /dev/null
+fi
 exit 0

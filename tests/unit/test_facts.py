@@ -11,6 +11,7 @@ import pytest
 from fleetctl.facts import Facts, ProbeParseError, apply_kind_override, gather, parse_probe, probe_hosts, probe_script
 from fleetctl.facts import parsers
 from fleetctl.facts.kind import Detected, classify
+from fleetctl.facts.sections import split_sections
 from fleetctl.transport import Result, Transport
 
 FIXTURES = Path(__file__).parent / "fixtures" / "probe"
@@ -18,7 +19,9 @@ FIXTURES = Path(__file__).parent / "fixtures" / "probe"
 # Every field of every fixture, checked exactly. The values were worked out by
 # hand from the recorded files (e.g. MemTotal kB // 1024, 150000/100000 = 1.5).
 # this-machine-* and lab-*-captured were captured by running probe.sh for real
-# (on the development machine, and over SSH on the Docker lab's personas).
+# (on the development machine, and over SSH on the Docker lab's personas);
+# lab-*-captured-v2 by the probe that reads its files in one awk and systemd's
+# version from its shared library's name (section systemd_shared_library).
 EXPECTED = {
     "alpine-vmware-no-detect-virt.txt": {
         "hostname": "gw-alpine",
@@ -308,6 +311,54 @@ EXPECTED = {
         "kind": "container",
         "kind_evidence": "systemd-detect-virt --container: docker",
     },
+    "lab-container-persona-captured-v2.txt": {
+        "hostname": "fleetctl-bench-container-1",
+        "arch": "x86_64",
+        "kernel_arch": "x86_64",
+        "cpus_online": 2,
+        "cpus_affinity": 2,
+        "cpu_quota": 1.5,
+        "cpus_effective": 1.5,
+        "memory_total_mb": 24152,
+        "memory_limit_mb": 512,
+        "memory_effective_mb": 512,
+        "model": "Intel(R) Xeon(R) Processor",
+        "virt_vm": "kvm",
+        "virt_container": "docker",
+        "os_id": "debian",
+        "os_version": "12",
+        "os_pretty": "Debian GNU/Linux 12 (bookworm)",
+        "systemd_pid1": True,
+        "systemd_version": 252,
+        "node_version": "18.20.4",
+        "libuv_version": "1.44.2",
+        "kind": "container",
+        "kind_evidence": "systemd-detect-virt --container: docker",
+    },
+    "lab-pi-persona-captured-v2.txt": {
+        "hostname": "fleetctl-bench-pi-1",
+        "arch": "aarch64",
+        "kernel_arch": "aarch64",
+        "cpus_online": 2,
+        "cpus_affinity": 2,
+        "cpu_quota": None,
+        "cpus_effective": 2.0,
+        "memory_total_mb": 24152,
+        "memory_limit_mb": 1024,
+        "memory_effective_mb": 1024,
+        "model": "Raspberry Pi 4 Model B Rev 1.4",
+        "virt_vm": None,
+        "virt_container": "docker",
+        "os_id": "debian",
+        "os_version": "12",
+        "os_pretty": "Debian GNU/Linux 12 (bookworm)",
+        "systemd_pid1": True,
+        "systemd_version": 252,
+        "node_version": "18.20.4",
+        "libuv_version": "1.44.2",
+        "kind": "pi",
+        "kind_evidence": "device-tree model 'Raspberry Pi 4 Model B Rev 1.4'",
+    },
     "lab-pi-persona-captured.txt": {
         "hostname": "fleetctl-lab-pi-1",
         "arch": "aarch64",
@@ -464,6 +515,21 @@ def test_os_release_unquotes_values():
     assert fields == {"NAME": 'Debian "GNU"/Linux', "ID": "debian", "VERSION_ID": "12"}
 
 
+@pytest.mark.parametrize(
+    "systemctl_version, library, expected",
+    [
+        ("systemd 252 (252.22-1~deb12u1)\n+PAM +AUDIT", "", 252),
+        ("", "libsystemd-shared-252.so", 252),
+        ("", "libsystemd-shared-255.4-1.fc40.so", 255),
+        ("systemd 249 (249.11)", "libsystemd-shared-252.so", 249),  # systemctl, when it ran, says it
+        ("", "libsystemd-shared-custom.so", None),
+        ("", "", None),
+    ],
+)
+def test_systemd_version_from_systemctl_or_the_shared_library_name(systemctl_version, library, expected):
+    assert parsers.parse_systemd_version(systemctl_version, library) == expected
+
+
 def test_systemd_pid1_falls_back_to_run_systemd_system_when_proc_1_is_hidden():
     assert parsers.parse_systemd_pid1("", "present") is True
     assert parsers.parse_systemd_pid1("init", "present") is False
@@ -579,27 +645,90 @@ def test_probe_script_runs_locally_and_parses(shell):
     assert facts.memory_total_mb > 0
 
 
+# Every section probe.sh prints, in order, whatever the host lacks.
+SECTIONS = [
+    "probe", "hostname", "uname_m", "long_bit", "cpu_online", "nprocessors_onln", "meminfo",
+    "cpus_allowed", "self_cgroup", "cgroup_mounts", "cgroup_limits", "cpuinfo", "pid1_cgroup", "os_release",
+    "device_tree_model", "systemd_detect_virt_vm", "systemd_detect_virt_container", "container_markers",
+    "run_systemd_container", "dmi", "pid1_comm", "run_systemd_system", "systemctl_version",
+    "systemd_shared_library", "node_identity", "node_versions", "end",
+]
+
+
+def _headers(output: str) -> list[str]:
+    return [line.split()[1] for line in output.splitlines() if line.startswith("==> ")]
+
+
+def _fake_roots(script: str, root: Path) -> str:
+    """probe.sh reading /proc and /sys under root instead."""
+    return script.replace("/proc/", f"{root}/proc/").replace("/sys/", f"{root}/sys/")
+
+
+def _bin_without(tmp_path: Path, *missing: str) -> Path:
+    """A PATH directory with every command of PATH but the missing ones (symlinks)."""
+    directory = tmp_path / "bin"
+    directory.mkdir()
+    for folder in reversed(os.environ["PATH"].split(os.pathsep)):
+        if not os.path.isdir(folder):
+            continue
+        for name in os.listdir(folder):
+            target = Path(folder) / name
+            if name not in missing and os.access(target, os.X_OK) and not target.is_dir():
+                link = directory / name
+                link.unlink(missing_ok=True)
+                link.symlink_to(target)
+    return directory
+
+
 def test_probe_script_survives_missing_files(tmp_path):
     # Without /proc and /sys (a chroot, a locked-down host) every section still
     # prints; only the facts a plan cannot do without are missing.
-    script = probe_script().replace("/proc/", str(tmp_path) + "/proc/").replace("/sys/", str(tmp_path) + "/sys/")
-    done = subprocess.run(["dash", "-s"], input=script, capture_output=True, text=True, timeout=30)
+    done = subprocess.run(["dash", "-s"], input=_fake_roots(probe_script(), tmp_path),
+                          capture_output=True, text=True, timeout=30)
     assert done.returncode == 0
-    headers = [line for line in done.stdout.splitlines() if line.startswith("==> ")]
-    expected = [line.strip() for line in probe_script().splitlines() if line.strip().startswith("section ")]
-    assert [h.split()[1] for h in headers] == [e.split()[1] for e in expected]
+    assert _headers(done.stdout) == SECTIONS
     with pytest.raises(ProbeParseError, match="probe output has no"):
         parse_probe(done.stdout)
 
 
-def _cgroup_walk(tmp_path: Path, mount_root: str, cgroup_path: str, *files: str) -> list[str]:
-    """Run probe.sh's own cgroup_walk function against a fake cgroup tree."""
-    functions = probe_script().split("# ---- main")[0]
-    mount = tmp_path / "cgroup"
-    command = functions + f'cgroup_walk "{mount}" "{mount_root}" "{cgroup_path}" ' + " ".join(files)
-    done = subprocess.run(["dash", "-c", command], capture_output=True, text=True, timeout=30)
+def test_probe_script_without_awk_prints_every_section_with_builtins(tmp_path):
+    # awk reads the whole files; without it the shell's builtins read what they
+    # can (no cgroup limits, no cpuinfo), and the same sections are printed.
+    with_awk = subprocess.run(["dash", "-s"], input=probe_script(), capture_output=True, text=True, timeout=30)
+    env = dict(os.environ, PATH=str(_bin_without(tmp_path, "awk")))
+    without = subprocess.run(["dash", "-s"], input=probe_script(), capture_output=True, text=True, timeout=30, env=env)
+    assert without.returncode == 0, without.stderr
+    assert _headers(without.stdout) == SECTIONS
+    full, degraded = parse_probe(with_awk.stdout), parse_probe(without.stdout)
+    for fact in ("hostname", "arch", "cpus_online", "cpus_affinity", "memory_total_mb", "os_pretty", "kind"):
+        assert getattr(degraded, fact) == getattr(full, fact), fact
+    sections = split_sections(without.stdout)
+    assert sections["self_cgroup"] == Path("/proc/self/cgroup").read_text().strip("\n")
+    assert sections["cgroup_limits"] == sections["cpuinfo"] == ""
+
+
+def test_probe_script_prints_the_same_under_mawk_and_busybox_awk(tmp_path):
+    assert shutil.which("busybox"), "busybox is needed for this test"
+    mawk = subprocess.run(["dash", "-s"], input=probe_script(), capture_output=True, text=True, timeout=30)
+    awk = tmp_path / "bin" / "awk"
+    awk.parent.mkdir()
+    awk.symlink_to(shutil.which("busybox"))  # busybox runs its applet named by argv[0]
+    env = dict(os.environ, PATH=f"{awk.parent}{os.pathsep}{os.environ['PATH']}")
+    busybox = subprocess.run(["dash", "-s"], input=probe_script(), capture_output=True, text=True, timeout=30, env=env)
+    # Only self_cgroup, cgroup_limits and cpus_allowed describe the reading
+    # process itself, and both awks run in the same cgroup with the same mask.
+    assert busybox.stdout == mawk.stdout
+
+
+def _limits(tmp_path: Path, self_cgroup: str, mountinfo: list[str]) -> list[str]:
+    """The cgroup_limits section of probe.sh run on a fake /proc/self and cgroup tree under tmp_path."""
+    _write(tmp_path / "proc/self/cgroup", self_cgroup)
+    _write(tmp_path / "proc/self/mountinfo", "\n".join(mountinfo))
+    done = subprocess.run(["dash", "-s"], input=_fake_roots(probe_script(), tmp_path),
+                          capture_output=True, text=True, timeout=30)
     assert done.returncode == 0, done.stderr
-    return [line.replace(str(mount), "MNT") for line in done.stdout.splitlines()]
+    body = split_sections(done.stdout)["cgroup_limits"]
+    return [line.replace(str(tmp_path / "cgroup"), "MNT") for line in body.splitlines()]
 
 
 def _write(path: Path, text: str) -> None:
@@ -607,11 +736,23 @@ def _write(path: Path, text: str) -> None:
     path.write_text(text + "\n")
 
 
+def _cgroup_dirs(root: Path, *relative: str) -> None:
+    """Cgroup directories: each has a cgroup.procs, as the kernel's do."""
+    for folder in relative:
+        _write(root / folder / "cgroup.procs", "")
+
+
+def _mount(root: Path, fstype: str, mount_root: str, options: str = "rw") -> str:
+    return f"30 25 0:26 {mount_root} {root / 'cgroup'} rw,nosuid - {fstype} {fstype} {options}"
+
+
 def test_cgroup_walk_reads_every_level_up_to_the_mount(tmp_path):
-    _write(tmp_path / "cgroup/system.slice/app.service/memory.max", "max")
-    _write(tmp_path / "cgroup/system.slice/memory.max", "536870912")
-    _write(tmp_path / "cgroup/system.slice/cpu.max", "50000 100000")
-    lines = _cgroup_walk(tmp_path, "/", "/system.slice/app.service", "cpu.max", "memory.max")
+    cgroup = tmp_path / "cgroup"
+    _cgroup_dirs(cgroup, ".", "system.slice", "system.slice/app.service")
+    _write(cgroup / "system.slice/app.service/memory.max", "max")
+    _write(cgroup / "system.slice/memory.max", "536870912")
+    _write(cgroup / "system.slice/cpu.max", "50000 100000")
+    lines = _limits(tmp_path, "0::/system.slice/app.service", [_mount(tmp_path, "cgroup2", "/")])
     assert lines == [
         "MNT/system.slice/app.service/memory.max: max",
         "MNT/system.slice/cpu.max: 50000 100000",
@@ -622,16 +763,90 @@ def test_cgroup_walk_reads_every_level_up_to_the_mount(tmp_path):
 def test_cgroup_walk_strips_the_mount_root(tmp_path):
     # Docker on cgroup v1 without a cgroup namespace: the mount's root is the
     # container's own cgroup, which /proc/self/cgroup names in full.
-    _write(tmp_path / "cgroup/cpu.cfs_quota_us", "150000")
-    _write(tmp_path / "cgroup/cpu.cfs_period_us", "100000")
-    lines = _cgroup_walk(tmp_path, "/docker/abc", "/docker/abc", "cpu.cfs_quota_us", "cpu.cfs_period_us")
+    cgroup = tmp_path / "cgroup"
+    _cgroup_dirs(cgroup, ".")
+    _write(cgroup / "cpu.cfs_quota_us", "150000")
+    _write(cgroup / "cpu.cfs_period_us", "100000")
+    lines = _limits(tmp_path, "4:cpu,cpuacct:/docker/abc", [_mount(tmp_path, "cgroup", "/docker/abc", "rw,cpu,cpuacct")])
     assert lines == ["MNT/cpu.cfs_quota_us: 150000", "MNT/cpu.cfs_period_us: 100000"]
 
 
 def test_cgroup_walk_falls_back_to_the_mount_when_our_path_is_not_visible(tmp_path):
-    _write(tmp_path / "cgroup/memory.max", "268435456")
-    lines = _cgroup_walk(tmp_path, "/", "/docker/abc/elsewhere", "memory.max")
+    cgroup = tmp_path / "cgroup"
+    _cgroup_dirs(cgroup, ".")
+    _write(cgroup / "memory.max", "268435456")
+    lines = _limits(tmp_path, "0::/docker/abc/elsewhere", [_mount(tmp_path, "cgroup2", "/")])
     assert lines == ["MNT/memory.max: 268435456"]
+
+
+def test_a_mount_stacked_on_an_identical_one_is_walked_once(tmp_path):
+    cgroup = tmp_path / "cgroup"
+    _cgroup_dirs(cgroup, ".", "docker", "docker/abc")
+    _write(cgroup / "docker/abc/memory.limit_in_bytes", "1073741824")
+    mount = _mount(tmp_path, "cgroup", "/", "rw,memory")
+    lines = _limits(tmp_path, "4:memory:/docker/abc", [mount, mount.replace("30 25", "31 30"), mount])
+    assert lines == ["MNT/docker/abc/memory.limit_in_bytes: 1073741824"]
+
+
+def test_device_tree_model_loses_its_nul(tmp_path):
+    model = tmp_path / "proc/device-tree/model"
+    model.parent.mkdir(parents=True)
+    model.write_bytes(b"Raspberry Pi 4 Model B Rev 1.4\x00")
+    done = subprocess.run(["dash", "-s"], input=_fake_roots(probe_script(), tmp_path),
+                          capture_output=True, text=True, timeout=30)
+    assert split_sections(done.stdout)["device_tree_model"] == "Raspberry Pi 4 Model B Rev 1.4"
+
+
+FAKE_DETECT_VIRT = """#!/bin/sh
+echo "$*" >> "$CALLS"
+case ${1-} in
+    --vm) echo "$VM" ;;
+    --container) echo "$CONTAINER" ;;
+    *) if [ "$CONTAINER" != none ]; then echo "$CONTAINER"; else echo "$VM"; fi ;;
+esac
+"""
+
+
+@pytest.mark.parametrize(
+    "vm, container, calls",
+    [
+        ("none", "none", [""]),                      # bare metal: one exec answers both
+        ("kvm", "none", [""]),                       # a VM: the same
+        ("kvm", "docker", ["", "--vm"]),             # a container: the VM beneath is asked too
+        ("none", "lxc", ["", "--vm"]),
+        ("newvm", "none", ["", "--vm", "--container"]),  # a name the probe does not know: both asked
+    ],
+)
+def test_systemd_detect_virt_is_started_once_unless_the_answer_names_a_container(tmp_path, vm, container, calls):
+    fake = tmp_path / "fake" / "systemd-detect-virt"
+    fake.parent.mkdir()
+    fake.write_text(FAKE_DETECT_VIRT)
+    fake.chmod(0o755)
+    log = tmp_path / "calls"
+    env = dict(os.environ, PATH=f"{fake.parent}{os.pathsep}{os.environ['PATH']}", VM=vm, CONTAINER=container,
+               CALLS=str(log))
+    done = subprocess.run(["dash", "-s"], input=probe_script(), capture_output=True, text=True, timeout=30, env=env)
+    sections = split_sections(done.stdout)
+    assert (sections["systemd_detect_virt_vm"], sections["systemd_detect_virt_container"]) == (vm, container)
+    assert log.read_text().splitlines() == calls
+
+
+def test_systemd_version_comes_from_the_library_name_without_starting_systemctl(tmp_path):
+    fake = tmp_path / "fake" / "systemctl"
+    fake.parent.mkdir()
+    fake.write_text('#!/bin/sh\necho started >> "$CALLS"\necho "systemd 1 (fake)"\n')
+    fake.chmod(0o755)
+    env = dict(os.environ, PATH=f"{fake.parent}{os.pathsep}{os.environ['PATH']}", CALLS=str(tmp_path / "calls"))
+    done = subprocess.run(["dash", "-s"], input=probe_script(), capture_output=True, text=True, timeout=30, env=env)
+    sections = split_sections(done.stdout)
+    libraries = {path.name for pattern in ("/usr/lib/systemd/libsystemd-shared-[0-9]*.so",
+                                           "/usr/lib/*/systemd/libsystemd-shared-[0-9]*.so")
+                 for path in Path("/").glob(pattern.lstrip("/"))}
+    if len(libraries) == 1:
+        assert sections["systemd_shared_library"] == libraries.pop()
+        assert sections["systemctl_version"] == "" and not (tmp_path / "calls").exists()
+    else:  # no (or more than one) library: systemctl tells
+        assert sections["systemctl_version"] == "systemd 1 (fake)"
 
 
 # --- gather and probe_hosts without SSH ------------------------------------------------
