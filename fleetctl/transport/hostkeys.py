@@ -7,9 +7,12 @@ BadHostKeyException before any policy is asked).
 """
 
 import os
+import re
 from pathlib import Path
 
 from paramiko import HostKeys, MissingHostKeyPolicy, PKey, RejectPolicy, SSHClient, SSHException
+from paramiko.hostkeys import HostKeyEntry
+from paramiko.util import constant_time_bytes_eq
 
 DEFAULT_KNOWN_HOSTS = "~/.ssh/known_hosts"
 
@@ -69,10 +72,62 @@ class TrustOnFirstUse(MissingHostKeyPolicy):
         client.get_host_keys().add(hostname, key.get_name(), key)
 
 
-def verify_host_keys(client: SSHClient, known_hosts: Path, trust_on_first_use: bool) -> None:
-    """Make client check host keys against known_hosts, replacing fabric's AutoAddPolicy."""
+class HostKeysFor(HostKeys):
+    """The known_hosts entries of one host only, read as paramiko's HostKeys.load reads them.
+
+    paramiko's load() decodes every key in the file and checks each against all
+    those before it: with a fleet's known_hosts and one client per host, that
+    was about a tenth of `fleetctl plan`'s CPU on 50 hosts. Only the lines
+    naming the host (plainly or hashed, as paramiko matches them) are loaded
+    here, in file order, so lookups of that host answer exactly as with the
+    whole file.
+    """
+
+    def __init__(self, known_hosts: Path, host_key_name: str) -> None:
+        super().__init__()
+        with open(known_hosts) as lines:
+            for lineno, line in enumerate(lines, 1):
+                line = line.strip()
+                if not line or line[0] == "#" or not _names_host(line, host_key_name):
+                    continue
+                try:
+                    entry = HostKeyEntry.from_line(line, lineno)
+                except SSHException:
+                    continue
+                if entry is not None:
+                    for name in list(entry.hostnames):
+                        if self.check(name, entry.key):
+                            entry.hostnames.remove(name)
+                    if entry.hostnames:
+                        self._entries.append(entry)
+
+
+def _names_host(line: str, host_key_name: str) -> bool:
+    """Does the line's host field name host_key_name (paramiko's matching: exact, or a |1| hash)?"""
+    for pattern in re.split(" |\t", line, maxsplit=1)[0].split(","):
+        if pattern == host_key_name:
+            return True
+        if pattern.startswith("|1|"):
+            try:
+                if constant_time_bytes_eq(HostKeys.hash_host(host_key_name, pattern), pattern):
+                    return True
+            except Exception:  # a malformed hash: let paramiko's parser judge the line, as it did
+                return True
+    return False
+
+
+def verify_host_keys(client: SSHClient, known_hosts: Path, trust_on_first_use: bool,
+                     host_key_name: str | None = None) -> None:
+    """Make client check host keys against known_hosts, replacing fabric's AutoAddPolicy.
+
+    host_key_name: how known_hosts names the host the client will connect to
+    (known_hosts_name(host, port)); only its entries are loaded then.
+    """
     # Loaded as "system" keys so paramiko never rewrites the user's file.
     if known_hosts.is_file():
-        client.load_system_host_keys(str(known_hosts))
+        if host_key_name is None:
+            client.load_system_host_keys(str(known_hosts))
+        else:
+            client._system_host_keys = HostKeysFor(known_hosts, host_key_name)
     policy = TrustOnFirstUse(known_hosts) if trust_on_first_use else RejectUnknownHostKey()
     client.set_missing_host_key_policy(policy)

@@ -83,7 +83,7 @@ class SSHTransport(Transport):
         # created with fabric's AutoAddPolicy: verify them all.
         hop = self._connection
         while isinstance(hop, Connection):
-            verify_host_keys(hop.client, self.known_hosts, trust_on_first_use)
+            verify_host_keys(hop.client, self.known_hosts, trust_on_first_use, known_hosts_name(hop.host, hop.port))
             hop = hop.gateway
 
     @property
