@@ -1,27 +1,46 @@
 """The fleetctl command line: parse arguments, call the engine, print, set the exit code."""
 
+import importlib
 import logging
 
 import click
 
 from fleetctl import __version__
-from fleetctl.cli.deploy import deploy_command, rollback_command, status_command
-from fleetctl.cli.lab import lab
-from fleetctl.cli.plan import facts_command, plan_command
+
+# Each subcommand's module is imported only when that command runs (or --help
+# lists them all): `fleetctl plan` need not import the rollout, status and lab
+# code, nor `fleetctl --version` any of it.
+COMMANDS = {
+    "plan": "fleetctl.cli.plan:plan_command",
+    "deploy": "fleetctl.cli.deploy:deploy_command",
+    "rollback": "fleetctl.cli.deploy:rollback_command",
+    "status": "fleetctl.cli.deploy:status_command",
+    "facts": "fleetctl.cli.plan:facts_command",
+    "lab": "fleetctl.cli.lab:lab",
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """A click group whose subcommands are imported by name on first use."""
+
+    def __init__(self, *args: object, lazy_commands: dict[str, str], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy_commands = lazy_commands
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy_commands})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in self.commands and name in self.lazy_commands:
+            module, _, attribute = self.lazy_commands[name].partition(":")
+            self.add_command(getattr(importlib.import_module(module), attribute), name)
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=LazyGroup, lazy_commands=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="fleetctl")
 def main() -> None:
     """Deploy Node.js services to fleets of servers, VMs, containers and Raspberry Pis."""
     # paramiko logs connection failures through the root logger's last-resort
     # handler; fleetctl reports them itself, as one line per host.
     logging.getLogger("paramiko").setLevel(logging.CRITICAL)
-
-
-main.add_command(plan_command)
-main.add_command(deploy_command)
-main.add_command(rollback_command)
-main.add_command(status_command)
-main.add_command(facts_command)
-main.add_command(lab)
