@@ -168,11 +168,12 @@ def _hooks(path: Path) -> tuple[RoleHook, ...]:
             raise RoleError(f"{point} must be a list of hooks", shown, line)
         for index, entry in enumerate(entries):
             where = f"{point}[{index}]"
-            if isinstance(entry, str):
+            if isinstance(entry, (str, list)):  # a bare command: a shell string or an argument list
                 entry = LocatedMap(command=entry)
                 entry.line, entry.key_lines = line, {}
             if not isinstance(entry, LocatedMap) or "command" not in entry:
-                raise RoleError(f"{where} must be a command or a mapping with command", shown, line)
+                raise RoleError(f"{where} must be a command (a string or a list) or a mapping with command",
+                                shown, line)
             extra = set(entry) - {"command", "delegate_to", "during"}
             if extra:
                 key = sorted(extra)[0]
