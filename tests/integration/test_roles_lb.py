@@ -120,3 +120,28 @@ def test_the_node_role_refuses_an_old_node_and_leaves_the_host_as_it_was(lab, tm
     code, output = remote(lab, address, f"test -e /opt/{app} || test -e /etc/systemd/system/fleet-{app}.service"
                                         f" || id {app} 2>/dev/null || echo untouched")
     assert output.strip() == "untouched"
+
+
+def test_the_node_role_installs_debians_nodejs_when_allowed(lab, tmp_path, app_src, lb):
+    """On the lb host (no app of its own in the lab), with nodejs removed: a deploy of an app with the
+    node role and node_install_package installs Debian's package first, then deploys."""
+    app = "t-nodeinstall"
+    name, address = lb
+    code, output = remote(lab, address, "DEBIAN_FRONTEND=noninteractive apt-get remove -y -q nodejs >/dev/null 2>&1;"
+                                        " test -e /usr/bin/node && echo present || echo removed", timeout=300)
+    assert output.strip() == "removed"
+    inventory = write_inventory(lab, tmp_path / "inventory.yaml", app, 3403, app_src, personas=("lb",),
+                                group_vars={"lb": {"fleet_app_name": app, "fleet_roles": ["node"],
+                                                   "node_install_package": True}})
+    try:
+        result = deploy(inventory, timeout=900)
+        assert result.returncode == 0, result.stderr
+        (row,) = result.document["hosts"]
+        assert row["result"] == "deployed"
+        assert "node role: installing Debian's nodejs (found: none)" not in result.stdout  # hook output stays on the host
+        code, output = remote(lab, address, "/usr/bin/node --version")
+        assert code == 0 and output.startswith("v18.")
+    finally:
+        remote(lab, address, "DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends nodejs"
+                             " >/dev/null 2>&1", timeout=600)
+        wipe_app(lab, app, ("lb",))
