@@ -4,9 +4,9 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from fleetctl.facts.model import Facts, NodeVersions
+from fleetctl.facts.model import Facts, KnownVirt, NodeVersions
 from fleetctl.facts.nodecache import NodeVersionCache
-from fleetctl.facts.parse import node_identity, parse_probe
+from fleetctl.facts.parse import detected_virt, node_identity, parse_probe
 from fleetctl.facts.script import probe_script
 from fleetctl.facts.sections import ProbeParseError
 from fleetctl.transport import ConnectionSpecLike, Transport, TransportError, connect
@@ -30,15 +30,18 @@ class ProbeResult:
 
 
 def gather(transport: Transport, timeout: float = PROBE_TIMEOUT,
-           known_node: NodeVersions | None = None) -> tuple[str, Facts]:
+           known_node: NodeVersions | None = None, known_virt: KnownVirt | None = None) -> tuple[str, Facts]:
     """Run probe.sh on the host in a single exec, as the login user (facts need no root); (raw output, facts).
 
     known_node: cached versions of the host's node binary; the probe skips starting node while it is the same.
+    known_virt: cached systemd-detect-virt answers; the probe skips it while their key (boot, PID 1) holds.
     """
-    arguments = [known_node.identity] if known_node else None
+    arguments = None
+    if known_node or known_virt:
+        arguments = [known_node.identity if known_node else "", known_virt.key if known_virt else ""]
     result = transport.run(arguments, script=probe_script(), timeout=timeout, become=False)
     try:
-        return result.stdout, parse_probe(result.stdout, known_node)
+        return result.stdout, parse_probe(result.stdout, known_node, known_virt)
     except ProbeParseError as error:
         detail = (result.stderr.strip().splitlines() or [""])[-1]
         cause = f"{error}" + (f" (exit code {result.exit_code}: {detail})" if not result.ok else "")
@@ -55,11 +58,15 @@ def probe_host(
     """Connect, probe (and run `also` on the same connection) and close; every failure becomes the row's error."""
     try:
         with connect(spec, trust_on_first_use=trust_on_first_use, ssh_config_file=ssh_config_file) as transport:
-            raw, facts = gather(transport, known_node=node_cache.get(spec.name) if node_cache else None)
+            raw, facts = gather(transport, known_node=node_cache.get(spec.name) if node_cache else None,
+                                known_virt=node_cache.get_virt(spec.name) if node_cache else None)
             extra = also(transport) if also is not None else None
         identity = node_identity(raw)
         if node_cache is not None and identity and facts.node_version:
             node_cache.put(spec.name, NodeVersions(identity, facts.node_version, facts.libuv_version))
+        virt = detected_virt(raw)
+        if node_cache is not None and virt is not None:
+            node_cache.put_virt(spec.name, virt)
         return ProbeResult(spec.name, facts, None, raw, extra)
     except (TransportError, ProbeParseError) as error:
         return ProbeResult(spec.name, None, str(error))

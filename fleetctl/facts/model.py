@@ -45,3 +45,16 @@ class NodeVersions:
     identity: str
     node: str
     libuv: str | None
+
+
+@dataclass(frozen=True)
+class KnownVirt:
+    """systemd-detect-virt's answers ("none", "kvm", "docker"...) on one host, for as long as its key holds.
+
+    key: the host's boot id and its PID 1's start time. A VM's hypervisor cannot
+    change without a reboot, nor a container's engine without a new PID 1.
+    """
+
+    key: str
+    vm: str
+    container: str

@@ -4,13 +4,17 @@ Starting node is most of a probe's cost (V8 starts to print two version strings)
 The probe reports the node binary's identity (device, inode, size and mtime of
 node and of a shared libuv); while that matches what is cached here, the probe
 skips node and the cached versions are used.
+
+The same file keeps each host's systemd-detect-virt answers (under "virt"),
+with the key they hold for (boot id, PID 1's start time): the next most
+costly part of a probe, and as unchanging while the key holds.
 """
 
 import json
 import threading
 from pathlib import Path
 
-from fleetctl.facts.model import NodeVersions
+from fleetctl.facts.model import KnownVirt, NodeVersions
 from fleetctl.resources import state_dir
 
 
@@ -23,12 +27,20 @@ class NodeVersionCache:
         self.path = path or default_cache_path()
         self._lock = threading.Lock()
         self._entries: dict[str, NodeVersions] = {}
+        self._virt: dict[str, KnownVirt] = {}
         self._changed = False
         try:
             data = json.loads(self.path.read_text())
-            self._entries = {host: NodeVersions(**entry) for host, entry in data.items()}
-        except (OSError, ValueError, TypeError):
-            pass  # no cache yet, or an unreadable one: probes read node afresh
+            for host, entry in data.items():
+                entry = dict(entry)
+                virt = entry.pop("virt", None)
+                if virt is not None:
+                    self._virt[host] = KnownVirt(**virt)
+                if entry:
+                    self._entries[host] = NodeVersions(**entry)
+        except (OSError, ValueError, TypeError, AttributeError):
+            # no cache yet, or an unreadable one: probes read node afresh
+            self._entries, self._virt = {}, {}
 
     def get(self, host: str) -> NodeVersions | None:
         with self._lock:
@@ -40,13 +52,27 @@ class NodeVersionCache:
                 self._entries[host] = versions
                 self._changed = True
 
+    def get_virt(self, host: str) -> KnownVirt | None:
+        with self._lock:
+            return self._virt.get(host)
+
+    def put_virt(self, host: str, virt: KnownVirt) -> None:
+        with self._lock:
+            if self._virt.get(host) != virt:
+                self._virt[host] = virt
+                self._changed = True
+
     def save(self) -> None:
         with self._lock:
             if not self._changed:
                 return
             self.path.parent.mkdir(parents=True, exist_ok=True)
             temporary = self.path.with_suffix(".tmp")
-            temporary.write_text(json.dumps(
-                {host: vars(entry) for host, entry in sorted(self._entries.items())}, indent=2))
+            data: dict[str, dict[str, object]] = {}
+            for host in sorted({*self._entries, *self._virt}):
+                data[host] = dict(vars(self._entries[host])) if host in self._entries else {}
+                if host in self._virt:
+                    data[host]["virt"] = vars(self._virt[host])
+            temporary.write_text(json.dumps(data, indent=2))
             temporary.replace(self.path)
             self._changed = False

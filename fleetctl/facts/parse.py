@@ -2,17 +2,23 @@
 
 from fleetctl.facts import parsers
 from fleetctl.facts.kind import VirtSignals, classify, detect_container, detect_vm
-from fleetctl.facts.model import Facts, NodeVersions
+from fleetctl.facts.model import Facts, KnownVirt, NodeVersions
 from fleetctl.facts.sections import split_sections
 
 
-def parse_probe(raw: str, known_node: NodeVersions | None = None) -> Facts:
+def parse_probe(raw: str, known_node: NodeVersions | None = None, known_virt: KnownVirt | None = None) -> Facts:
     """Facts from probe.sh's output; raises ProbeParseError with a one-line cause.
 
     known_node: the versions of a node binary the caller told the probe it knows;
     the probe did not start node when the binary is still the same.
+    known_virt: systemd-detect-virt's answers the caller told the probe it knows;
+    the probe did not start systemd-detect-virt when their key still holds.
     """
     sections = split_sections(raw)
+    if known_virt is not None and sections.get("virt_key", "").strip() == known_virt.key and not (
+            sections.get("systemd_detect_virt_vm") or sections.get("systemd_detect_virt_container")):
+        sections["systemd_detect_virt_vm"] = known_virt.vm
+        sections["systemd_detect_virt_container"] = known_virt.container
 
     def body(name: str) -> str:
         return sections.get(name, "")
@@ -82,3 +88,12 @@ def parse_probe(raw: str, known_node: NodeVersions | None = None) -> Facts:
 def node_identity(raw: str) -> str | None:
     """The probed node binary's identity (for the node version cache), or None without node."""
     return split_sections(raw).get("node_identity", "").strip() or None
+
+
+def detected_virt(raw: str) -> KnownVirt | None:
+    """systemd-detect-virt's answers in this output, with their key (for the cache), or None if it did not run."""
+    sections = split_sections(raw)
+    key = sections.get("virt_key", "").strip()
+    vm = sections.get("systemd_detect_virt_vm", "").strip()
+    container = sections.get("systemd_detect_virt_container", "").strip()
+    return KnownVirt(key, vm, container) if key and vm and container else None

@@ -179,6 +179,20 @@ without_awk() {
     fi
 }
 
+# What systemd-detect-virt answers cannot change while the kernel's boot id and
+# PID 1's start time (ticks since boot; a new container has a new PID 1) stay
+# the same: "<boot id>:<start time>", empty when either is unreadable.
+virt_key() {
+    virt_key=
+    _boot= _stat=
+    read -r _boot < /proc/sys/kernel/random/boot_id 2>/dev/null || return 0
+    read -r _stat < /proc/1/stat 2>/dev/null || return 0
+    # Field 22 is the 20th after the command name, which ends at the last ")".
+    _stat=${_stat##*) }
+    set -f; set -- $_stat; set +f
+    [ -n "$_boot" ] && [ -n "${20-}" ] && virt_key=$_boot:${20}
+}
+
 # systemd-detect-virt without an option prints the container it finds, else the
 # VM, else "none": one exec answers both questions unless it names a container
 # (then --vm is asked too) or a name this list does not know (then both are
@@ -186,6 +200,8 @@ without_awk() {
 # $virt_container, empty when systemd-detect-virt is missing.
 detect_virt() {
     virt_vm= virt_container=
+    # The caller knows the answers for this boot and this PID 1 (see virt_key).
+    [ -n "$virt_key" ] && [ "$virt_key" = "$known_virt" ] && return 0
     has systemd-detect-virt || return 0
     _virt=$(systemd-detect-virt 2>/dev/null)
     case $_virt in
@@ -236,7 +252,11 @@ probe() {
         if [ -r "$_f" ]; then first_line "$_f"; break; fi
     done
 
+    virt_key
     detect_virt
+    section virt_key
+    printf '%s\n' "$virt_key"
+
     section systemd_detect_virt_vm
     [ -n "$virt_vm" ] && printf '%s\n' "$virt_vm"
 
@@ -299,8 +319,11 @@ probe() {
 # waits in the pipe and is printed last, in its own section.
 # $1, when given, is the identity (device:inode:size:mtime of node and of a
 # shared libuv) of a node whose versions the caller already knows: when it still
-# matches, node is not started at all.
+# matches, node is not started at all. $2, when given, is the virt_key under
+# which the caller knows systemd-detect-virt's answers: while it matches,
+# systemd-detect-virt is not started.
 known_node=${1-}
+known_virt=${2-}
 node_identity=
 if has node; then
     # command -v without the $(...) subshell: the first executable node on $PATH.

@@ -11,6 +11,8 @@ import pytest
 from fleetctl.facts import Facts, ProbeParseError, apply_kind_override, gather, parse_probe, probe_hosts, probe_script
 from fleetctl.facts import parsers
 from fleetctl.facts.kind import Detected, classify
+from fleetctl.facts.model import KnownVirt
+from fleetctl.facts.parse import detected_virt
 from fleetctl.facts.sections import split_sections
 from fleetctl.transport import Result, Transport
 
@@ -649,7 +651,7 @@ def test_probe_script_runs_locally_and_parses(shell):
 SECTIONS = [
     "probe", "hostname", "uname_m", "long_bit", "cpu_online", "nprocessors_onln", "meminfo",
     "cpus_allowed", "self_cgroup", "cgroup_mounts", "cgroup_limits", "cpuinfo", "pid1_cgroup", "os_release",
-    "device_tree_model", "systemd_detect_virt_vm", "systemd_detect_virt_container", "container_markers",
+    "device_tree_model", "virt_key", "systemd_detect_virt_vm", "systemd_detect_virt_container", "container_markers",
     "run_systemd_container", "dmi", "pid1_comm", "run_systemd_system", "systemctl_version",
     "systemd_shared_library", "node_identity", "node_versions", "end",
 ]
@@ -829,6 +831,47 @@ def test_systemd_detect_virt_is_started_once_unless_the_answer_names_a_container
     sections = split_sections(done.stdout)
     assert (sections["systemd_detect_virt_vm"], sections["systemd_detect_virt_container"]) == (vm, container)
     assert log.read_text().splitlines() == calls
+
+
+def test_systemd_detect_virt_is_not_started_while_the_callers_key_holds(tmp_path):
+    fake = tmp_path / "fake" / "systemd-detect-virt"
+    fake.parent.mkdir()
+    fake.write_text(FAKE_DETECT_VIRT)
+    fake.chmod(0o755)
+    log = tmp_path / "calls"
+    env = dict(os.environ, PATH=f"{fake.parent}{os.pathsep}{os.environ['PATH']}", VM="kvm", CONTAINER="docker",
+               CALLS=str(log))
+
+    def probe(*arguments: str) -> str:
+        return subprocess.run(["dash", "-s", "--", *arguments], input=probe_script(), capture_output=True,
+                              text=True, timeout=30, env=env).stdout
+
+    first = probe()
+    key = split_sections(first)["virt_key"]
+    boot_id = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    assert key.startswith(boot_id + ":") and key.split(":")[1].isdigit()
+    assert log.read_text().splitlines() == ["", "--vm"]
+    known = KnownVirt(key, "kvm", "docker")
+    assert detected_virt(first) == known
+
+    again = probe("", key)
+    assert log.read_text().splitlines() == ["", "--vm"]  # not started again
+    sections = split_sections(again)
+    assert sections["systemd_detect_virt_vm"] == sections["systemd_detect_virt_container"] == ""
+    assert parse_probe(again, known_virt=known) == parse_probe(first)
+    assert detected_virt(again) is None
+
+    probe("", "another-boot:1")  # a reboot, or a new container: asked again
+    assert log.read_text().splitlines() == ["", "--vm", "", "--vm"]
+
+
+def test_cached_virt_answers_are_used_only_for_their_key():
+    raw = read_fixture("lab-container-persona-captured-v2.txt")
+    skipped = raw.replace("==> systemd_detect_virt_vm <==\nkvm\n", "==> virt_key <==\nb:7\n==> systemd_detect_virt_vm <==\n")
+    skipped = skipped.replace("==> systemd_detect_virt_container <==\ndocker\n", "==> systemd_detect_virt_container <==\n")
+    assert parse_probe(skipped, known_virt=KnownVirt("b:7", "kvm", "docker")) == parse_probe(raw)
+    other = parse_probe(skipped, known_virt=KnownVirt("b:8", "kvm", "docker"))
+    assert (other.virt_vm, other.virt_container) == ("unknown", "docker")  # fallbacks: the cpuinfo flag, /.dockerenv
 
 
 def test_systemd_version_comes_from_the_library_name_without_starting_systemctl(tmp_path):

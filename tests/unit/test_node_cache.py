@@ -1,9 +1,9 @@
 """The probe starts node only when the host's node binary changed since the versions were cached."""
 
 from fleetctl.facts import gather, parse_probe
-from fleetctl.facts.model import NodeVersions
+from fleetctl.facts.model import KnownVirt, NodeVersions
 from fleetctl.facts.nodecache import NodeVersionCache
-from fleetctl.facts.parse import node_identity
+from fleetctl.facts.parse import detected_virt, node_identity
 from fleetctl.transport import LocalTransport
 
 
@@ -33,3 +33,30 @@ def test_cache_round_trips_and_saves_only_changes(tmp_path):
     assert NodeVersionCache(path).get("web1") == NodeVersions("1:2:3:4", "18.19.0", "1.44.2")
     path.write_text("not json")
     assert NodeVersionCache(path).get("web1") is None
+
+
+def test_cache_keeps_virt_answers_beside_node_versions_and_reads_the_old_format(tmp_path):
+    path = tmp_path / "node-versions.json"
+    cache = NodeVersionCache(path)
+    cache.put("web1", NodeVersions("1:2:3:4", "18.19.0", "1.44.2"))
+    cache.put_virt("web1", KnownVirt("boot:5", "kvm", "none"))
+    cache.put_virt("db1", KnownVirt("boot:9", "none", "lxc"))  # a host without node
+    cache.save()
+    again = NodeVersionCache(path)
+    assert again.get("web1") == NodeVersions("1:2:3:4", "18.19.0", "1.44.2")
+    assert again.get_virt("web1") == KnownVirt("boot:5", "kvm", "none")
+    assert again.get("db1") is None and again.get_virt("db1") == KnownVirt("boot:9", "none", "lxc")
+    path.write_text('{"web1": {"identity": "1:2:3:4", "node": "18.19.0", "libuv": "1.44.2"}}')
+    old = NodeVersionCache(path)
+    assert old.get("web1") == NodeVersions("1:2:3:4", "18.19.0", "1.44.2") and old.get_virt("web1") is None
+
+
+def test_a_probe_with_known_virt_answers_sends_both_keys(tmp_path):
+    with LocalTransport() as transport:
+        raw, facts = gather(transport)
+        known = detected_virt(raw)
+        if known is None:
+            return  # no systemd-detect-virt here: nothing is cached
+        raw_again, facts_again = gather(transport, known_virt=known)
+    assert facts_again == facts
+    assert "==> systemd_detect_virt_vm <==\n==> systemd_detect_virt_container <==" in raw_again
