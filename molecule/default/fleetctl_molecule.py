@@ -24,7 +24,7 @@ from pathlib import Path
 
 import yaml
 
-from fleetctl.inventory.variables import FLEET_VARIABLES_BY_NAME, LocalPath
+from fleetctl.inventory.variables import FLEET_VARIABLES_BY_NAME, LocalPath, Roles
 from fleetctl.lab import LabError, keys, preflight
 from fleetctl.lab.docker import Docker, DockerError
 from fleetctl.lab.images import ImageRecipe, ensure_image
@@ -58,13 +58,14 @@ def make_keys(directory: Path, hosts: list[str]) -> None:
 
 
 def fleet_variables(variables: dict, vars_dir: Path) -> dict:
-    """The host's fleet_* variables, connection ones left out, relative local paths made absolute."""
+    """The host's fleet_* and role variables, connection ones left out, relative local paths made absolute
+    and roles found where fleetctl finds them for the inventory they come from."""
     copied = {}
     for name, value in sorted(variables.items()):
-        if not name.startswith("fleet_") or name in CONNECTION_VARIABLES:
+        if name in CONNECTION_VARIABLES:
             continue
         variable = FLEET_VARIABLES_BY_NAME.get(name)
-        if variable is not None and isinstance(variable.type, LocalPath) and isinstance(value, str) and value:
+        if variable is not None and isinstance(variable.type, (LocalPath, Roles)) and value:
             value = variable.check(value, vars_dir)
         copied[name] = value
     return copied
