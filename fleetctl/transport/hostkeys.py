@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 from paramiko import HostKeys, MissingHostKeyPolicy, PKey, RejectPolicy, SSHClient, SSHException
-from paramiko.hostkeys import HostKeyEntry
+from paramiko.hostkeys import HostKeyEntry, InvalidHostKey
 from paramiko.util import constant_time_bytes_eq
 
 DEFAULT_KNOWN_HOSTS = "~/.ssh/known_hosts"
@@ -85,14 +85,20 @@ class HostKeysFor(HostKeys):
 
     def __init__(self, known_hosts: Path, host_key_name: str) -> None:
         super().__init__()
+        revoked: set[str] = set()
         with open(known_hosts) as lines:
             for lineno, line in enumerate(lines, 1):
                 line = line.strip()
-                if not line or line[0] == "#" or not _names_host(line, host_key_name):
+                if line.startswith("@revoked"):  # OpenSSH's marker (paramiko cannot parse it): never trust that key
+                    fields = line.split()
+                    if len(fields) >= 4 and _names_host(" ".join(fields[1:]), host_key_name):
+                        revoked.add(fields[3])
+                    continue
+                if not line or line[0] in "#@" or not _names_host(line, host_key_name):
                     continue
                 try:
                     entry = HostKeyEntry.from_line(line, lineno)
-                except SSHException:
+                except (SSHException, InvalidHostKey):  # a broken line: skipped, as OpenSSH does
                     continue
                 if entry is not None:
                     for name in list(entry.hostnames):
@@ -100,6 +106,7 @@ class HostKeysFor(HostKeys):
                             entry.hostnames.remove(name)
                     if entry.hostnames:
                         self._entries.append(entry)
+        self._entries = [entry for entry in self._entries if entry.key.get_base64() not in revoked]
 
 
 def _names_host(line: str, host_key_name: str) -> bool:
