@@ -9,8 +9,8 @@ from rich.progress import Progress
 from rich.table import Table
 
 from fleetctl.cli.common import (
-    EXIT_HOST_FAILED, bad_input, err, forks_option, inventory_argument, limit_option, load_selection, out,
-    select_hosts, tofu_option,
+    EXIT_HOST_FAILED, bad_input, err, forks_option, inventory_argument, is_interactive, limit_option,
+    load_selection, out, select_hosts, tofu_option,
 )
 from fleetctl.facts import probe_hosts
 from fleetctl.facts.nodecache import NodeVersionCache
@@ -22,7 +22,9 @@ from fleetctl.roles.render import inventory_roles
 
 def _probe_progress(total: int):
     """A progress bar on stderr while hosts are probed; returns (progress, callback)."""
-    progress = Progress(console=err, transient=True)
+    # Off when stderr is not a terminal (CI logs, --json into a file): nobody sees it, and its
+    # refresh thread would take CPU from the probes.
+    progress = Progress(console=err, transient=True, disable=not is_interactive())
     task = progress.add_task("probing hosts", total=total)
     return progress, lambda _result: progress.advance(task)
 

@@ -49,7 +49,8 @@ class NodeVersions:
 
 @dataclass(frozen=True)
 class KnownVirt:
-    """systemd-detect-virt's answers ("none", "kvm", "docker"...) on one host, for as long as its key holds.
+    """systemd-detect-virt's answers ("none", "kvm", "docker"...) and the machine on one host, for as long as
+    its key holds.
 
     key: the host's boot id and its PID 1's start time. A VM's hypervisor cannot
     change without a reboot, nor a container's engine without a new PID 1.
@@ -58,3 +59,10 @@ class KnownVirt:
     key: str
     vm: str
     container: str
+    # uname -m and getconf LONG_BIT, as unchanging under the same key ("" in a cache written before them).
+    uname_m: str = ""
+    long_bit: str = ""
+
+    @property
+    def complete(self) -> bool:
+        return bool(self.key and self.vm and self.container and self.uname_m)

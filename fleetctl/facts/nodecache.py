@@ -34,7 +34,7 @@ class NodeVersionCache:
             for host, entry in data.items():
                 entry = dict(entry)
                 virt = entry.pop("virt", None)
-                if virt is not None:
+                if virt is not None and KnownVirt(**virt).complete:  # older entries lack uname_m: asked again
                     self._virt[host] = KnownVirt(**virt)
                 if entry:
                     self._entries[host] = NodeVersions(**entry)

@@ -15,10 +15,13 @@ def parse_probe(raw: str, known_node: NodeVersions | None = None, known_virt: Kn
     the probe did not start systemd-detect-virt when their key still holds.
     """
     sections = split_sections(raw)
-    if known_virt is not None and sections.get("virt_key", "").strip() == known_virt.key and not (
-            sections.get("systemd_detect_virt_vm") or sections.get("systemd_detect_virt_container")):
-        sections["systemd_detect_virt_vm"] = known_virt.vm
-        sections["systemd_detect_virt_container"] = known_virt.container
+    if known_virt is not None and sections.get("virt_key", "").strip() == known_virt.key:
+        # What the probe did not ask again because the caller knew it under this key.
+        for section, known in (("systemd_detect_virt_vm", known_virt.vm),
+                               ("systemd_detect_virt_container", known_virt.container),
+                               ("uname_m", known_virt.uname_m), ("long_bit", known_virt.long_bit)):
+            if not sections.get(section, "").strip():
+                sections[section] = known
 
     def body(name: str) -> str:
         return sections.get(name, "")
@@ -96,4 +99,5 @@ def detected_virt(raw: str) -> KnownVirt | None:
     key = sections.get("virt_key", "").strip()
     vm = sections.get("systemd_detect_virt_vm", "").strip()
     container = sections.get("systemd_detect_virt_container", "").strip()
-    return KnownVirt(key, vm, container) if key and vm and container else None
+    known = KnownVirt(key, vm, container, sections.get("uname_m", "").strip(), sections.get("long_bit", "").strip())
+    return known if known.complete else None

@@ -200,8 +200,7 @@ virt_key() {
 # $virt_container, empty when systemd-detect-virt is missing.
 detect_virt() {
     virt_vm= virt_container=
-    # The caller knows the answers for this boot and this PID 1 (see virt_key).
-    [ -n "$virt_key" ] && [ "$virt_key" = "$known_virt" ] && return 0
+    [ -n "$boot_known" ] && return 0
     has systemd-detect-virt || return 0
     _virt=$(systemd-detect-virt 2>/dev/null)
     case $_virt in
@@ -225,11 +224,13 @@ probe() {
     section hostname
     first_line /proc/sys/kernel/hostname
 
+    # The machine and its userland's word size cannot change within one boot and
+    # PID 1 either: when the caller knows them (boot_known), they are not asked.
     section uname_m
-    uname -m 2>/dev/null
+    [ -n "$boot_known" ] || uname -m 2>/dev/null
 
     section long_bit
-    getconf LONG_BIT 2>/dev/null
+    [ -n "$boot_known" ] || getconf LONG_BIT 2>/dev/null
 
     section cpu_online
     first_line /sys/devices/system/cpu/online
@@ -252,7 +253,6 @@ probe() {
         if [ -r "$_f" ]; then first_line "$_f"; break; fi
     done
 
-    virt_key
     detect_virt
     section virt_key
     printf '%s\n' "$virt_key"
@@ -321,9 +321,12 @@ probe() {
 # shared libuv) of a node whose versions the caller already knows: when it still
 # matches, node is not started at all. $2, when given, is the virt_key under
 # which the caller knows systemd-detect-virt's answers: while it matches,
-# systemd-detect-virt is not started.
+# systemd-detect-virt, uname and getconf are not started.
 known_node=${1-}
 known_virt=${2-}
+virt_key
+boot_known=
+[ -n "$virt_key" ] && [ "$virt_key" = "$known_virt" ] && boot_known=yes
 node_identity=
 if has node; then
     # command -v without the $(...) subshell: the first executable node on $PATH.

@@ -1,6 +1,7 @@
 """Probe parsers against recorded outputs of probe.sh, and probe.sh run for real."""
 
 import os
+import platform
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -851,13 +852,14 @@ def test_systemd_detect_virt_is_not_started_while_the_callers_key_holds(tmp_path
     boot_id = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
     assert key.startswith(boot_id + ":") and key.split(":")[1].isdigit()
     assert log.read_text().splitlines() == ["", "--vm"]
-    known = KnownVirt(key, "kvm", "docker")
-    assert detected_virt(first) == known
+    known = KnownVirt(key, "kvm", "docker", platform.machine(), split_sections(first)["long_bit"].strip())
+    assert detected_virt(first) == known and known.long_bit in ("32", "64")
 
     again = probe("", key)
     assert log.read_text().splitlines() == ["", "--vm"]  # not started again
     sections = split_sections(again)
     assert sections["systemd_detect_virt_vm"] == sections["systemd_detect_virt_container"] == ""
+    assert sections["uname_m"] == sections["long_bit"] == ""  # nor uname and getconf
     assert parse_probe(again, known_virt=known) == parse_probe(first)
     assert detected_virt(again) is None
 

@@ -39,16 +39,19 @@ def test_cache_keeps_virt_answers_beside_node_versions_and_reads_the_old_format(
     path = tmp_path / "node-versions.json"
     cache = NodeVersionCache(path)
     cache.put("web1", NodeVersions("1:2:3:4", "18.19.0", "1.44.2"))
-    cache.put_virt("web1", KnownVirt("boot:5", "kvm", "none"))
-    cache.put_virt("db1", KnownVirt("boot:9", "none", "lxc"))  # a host without node
+    cache.put_virt("web1", KnownVirt("boot:5", "kvm", "none", "x86_64", "64"))
+    cache.put_virt("db1", KnownVirt("boot:9", "none", "lxc", "aarch64", "32"))  # a host without node
     cache.save()
     again = NodeVersionCache(path)
     assert again.get("web1") == NodeVersions("1:2:3:4", "18.19.0", "1.44.2")
-    assert again.get_virt("web1") == KnownVirt("boot:5", "kvm", "none")
-    assert again.get("db1") is None and again.get_virt("db1") == KnownVirt("boot:9", "none", "lxc")
+    assert again.get_virt("web1") == KnownVirt("boot:5", "kvm", "none", "x86_64", "64")
+    assert again.get("db1") is None and again.get_virt("db1") == KnownVirt("boot:9", "none", "lxc", "aarch64", "32")
     path.write_text('{"web1": {"identity": "1:2:3:4", "node": "18.19.0", "libuv": "1.44.2"}}')
     old = NodeVersionCache(path)
     assert old.get("web1") == NodeVersions("1:2:3:4", "18.19.0", "1.44.2") and old.get_virt("web1") is None
+    # An entry from before uname -m was cached is dropped: the probe asks everything again.
+    path.write_text('{"web1": {"virt": {"key": "boot:5", "vm": "kvm", "container": "none"}}}')
+    assert NodeVersionCache(path).get_virt("web1") is None
 
 
 def test_a_probe_with_known_virt_answers_sends_both_keys(tmp_path):
