@@ -139,7 +139,10 @@ abort_option = click.option("--abort-rolls-back", is_flag=True,
 @tofu_option
 def deploy_command(inventory: Path, limit: str | None, forks: int, as_json: bool, label: str | None, resume: bool,
                    abort_rolls_back: bool, force_unlock: bool, trust_on_first_use: bool) -> None:
-    """Deploy the app to every host, batch by batch, each gated on its health."""
+    """Deploy the app and the hosts' roles, batch by batch, each host gated on its health.
+
+    Hosts with roles and no app (load balancers) go first.
+    """
     _rollout(inventory, limit, forks, as_json, trust_on_first_use, force_unlock, label, resume, abort_rolls_back)
 
 

@@ -38,7 +38,10 @@ def _probe_progress(total: int):
 @tofu_option
 def plan_command(inventory: Path, limit: str | None, forks: int, as_json: bool, units: bool,
                  trust_on_first_use: bool) -> None:
-    """Probe every host and show, per host, how the app would run and why. Changes nothing."""
+    """Probe every host and show how the app would run there and why, and what a deploy would change.
+
+    Changes nothing.
+    """
     loaded, hosts = load_selection(inventory, limit)
     progress, advance = _probe_progress(len(hosts))
     try:
