@@ -1,5 +1,7 @@
 """The fleetctl command line: parse arguments, call the engine, print, set the exit code."""
 
+import atexit
+import gc
 import importlib
 import logging
 
@@ -18,6 +20,12 @@ COMMANDS = {
     "facts": "fleetctl.cli.plan:facts_command",
     "lab": "fleetctl.cli.lab:lab",
 }
+
+
+# The interpreter's last garbage collection walks every object left, paramiko's
+# transports and threads included: about 50 ms after a 50-host plan, spent
+# after the output is complete. Nothing fleetctl needs waits in a finalizer.
+atexit.register(gc.freeze)
 
 
 class LazyGroup(click.Group):

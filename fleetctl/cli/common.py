@@ -1,21 +1,39 @@
 """What the commands share: loading an inventory with --limit, exit codes, consoles."""
 
+import functools
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
 
 from fleetctl.inventory import Host, InventoryError, Inventory, load_inventory
 from fleetctl.policy import PolicyError
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 # Exit codes: 1 when a host failed, 2 when the input is bad and no host was contacted.
 EXIT_HOST_FAILED = 1
 EXIT_BAD_INPUT = 2
 
-# Piped output is not cut at 80 columns: tables stay whole for logs and CI.
-out = Console() if sys.stdout.isatty() else Console(width=160)
-err = Console(stderr=True)
+
+# The consoles are made on first use: `fleetctl plan --json` into a pipe never
+# imports rich (tens of milliseconds of a command that takes a few hundred).
+@functools.cache
+def out() -> "Console":
+    """The console for results on stdout. Piped output is not cut at 80 columns: tables stay whole for logs and CI."""
+    from rich.console import Console
+
+    return Console() if sys.stdout.isatty() else Console(width=160)
+
+
+@functools.cache
+def err() -> "Console":
+    """The console for progress and errors on stderr."""
+    from rich.console import Console
+
+    return Console(stderr=True)
 
 inventory_argument = click.argument("inventory", type=click.Path(path_type=Path, dir_okay=False))
 limit_option = click.option(
@@ -29,7 +47,7 @@ tofu_option = click.option("--trust-on-first-use", is_flag=True,
 
 
 def bad_input(message: str) -> "click.exceptions.Exit":
-    err.print(f"Error: {message}", markup=False, highlight=False, soft_wrap=True)
+    err().print(f"Error: {message}", markup=False, highlight=False, soft_wrap=True)
     return click.exceptions.Exit(EXIT_BAD_INPUT)
 
 

@@ -32,7 +32,7 @@ class Progress:
     def __init__(self, hosts: list[str]):
         self.steps = {host: "waiting" for host in hosts}
         self.lock = threading.Lock()
-        self.live = Live(self._table(), console=err, refresh_per_second=8, transient=True) if is_interactive() else None
+        self.live = Live(self._table(), console=err(), refresh_per_second=8, transient=True) if is_interactive() else None
 
     def _table(self) -> Table:
         table = Table("host", "step", box=box.SIMPLE_HEAD, title="rollout", title_justify="left")
@@ -46,7 +46,7 @@ class Progress:
             if self.live:
                 self.live.update(self._table())
             else:
-                err.print(f"{host}: {what}", markup=False, highlight=False, soft_wrap=True)
+                err().print(f"{host}: {what}", markup=False, highlight=False, soft_wrap=True)
 
     def __enter__(self):
         if self.live:
@@ -113,9 +113,9 @@ def _rollout(inventory: Path, limit: str | None, forks: int, as_json: bool, trus
     if as_json:
         click.echo(json.dumps(result_document(result), indent=2))
     else:
-        out.print(summary_table(result, f"fleetctl {command}"))
+        out().print(summary_table(result, f"fleetctl {command}"))
         if result.stopped:
-            err.print(f"[red]rollout stopped:[/] {result.stopped}")
+            err().print(f"[red]rollout stopped:[/] {result.stopped}")
     if not result.ok:
         raise click.exceptions.Exit(EXIT_HOST_FAILED)
 
@@ -187,6 +187,6 @@ def status_command(inventory: Path, limit: str | None, forks: int, as_json: bool
             uptime = f"{row.uptime_s:.0f}s" if row.uptime_s is not None else "-"
             table.add_row(row.host, row.service, row.release or "-", row.mode or "-", workers,
                           str(row.restarts if row.restarts is not None else "-"), uptime)
-        out.print(table)
+        out().print(table)
     if any(row.error or not row.service.startswith("active") for row in rows):
         raise click.exceptions.Exit(EXIT_HOST_FAILED)

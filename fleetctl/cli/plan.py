@@ -1,12 +1,11 @@
 """`fleetctl plan` and `fleetctl facts`: probe hosts and show what they are and how the app will run."""
 
+import contextlib
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich import box
-from rich.progress import Progress
-from rich.table import Table
 
 from fleetctl.cli.common import (
     EXIT_HOST_FAILED, bad_input, err, forks_option, inventory_argument, is_interactive, limit_option,
@@ -19,12 +18,19 @@ from fleetctl.plan import HostPlan, plan, releases_by_source
 from fleetctl.policy import PolicyError
 from fleetctl.roles.render import inventory_roles
 
+if TYPE_CHECKING:
+    from rich.table import Table
+
 
 def _probe_progress(total: int):
     """A progress bar on stderr while hosts are probed; returns (progress, callback)."""
-    # Off when stderr is not a terminal (CI logs, --json into a file): nobody sees it, and its
-    # refresh thread would take CPU from the probes.
-    progress = Progress(console=err, transient=True, disable=not is_interactive())
+    # None when stderr is not a terminal (CI logs, --json into a file): nobody
+    # sees it, and its refresh thread would take CPU from the probes.
+    if not is_interactive():
+        return contextlib.nullcontext(), None
+    from rich.progress import Progress
+
+    progress = Progress(console=err(), transient=True)
     task = progress.add_task("probing hosts", total=total)
     return progress, lambda _result: progress.advance(task)
 
@@ -55,7 +61,7 @@ def plan_command(inventory: Path, limit: str | None, forks: int, as_json: bool, 
     if as_json:
         click.echo(json.dumps([row.to_dict() for row in rows], indent=2))
     else:
-        out.print(plan_table(rows))
+        out().print(plan_table(rows))
         print_reasons(rows)
         print_changes(rows)
         if units:
@@ -64,7 +70,10 @@ def plan_command(inventory: Path, limit: str | None, forks: int, as_json: bool, 
         raise click.exceptions.Exit(EXIT_HOST_FAILED)
 
 
-def plan_table(rows: list[HostPlan]) -> Table:
+def plan_table(rows: list[HostPlan]) -> "Table":
+    from rich import box
+    from rich.table import Table
+
     table = Table(title="fleetctl plan", title_justify="left", box=box.SIMPLE_HEAD,
                   caption="CPUs: effective/online; mem: effective MiB", caption_justify="left")
     table.add_column("host", no_wrap=True)
@@ -86,9 +95,9 @@ def print_reasons(rows: list[HostPlan]) -> None:
     """Why each host is what it is and runs as it does (or why it failed), one host per paragraph."""
     for row in rows:
         if row.facts is None or row.decision is None:
-            out.print(f"[bold]{row.host}[/]: [red]{row.error}[/]", highlight=False)
+            out().print(f"[bold]{row.host}[/]: [red]{row.error}[/]", highlight=False)
             continue
-        out.print(f"[bold]{row.host}[/]: {row.facts.kind} ({row.facts.kind_evidence}); "
+        out().print(f"[bold]{row.host}[/]: {row.facts.kind} ({row.facts.kind_evidence}); "
                   f"{row.decision.reason}", highlight=False)
 
 
@@ -101,32 +110,32 @@ def print_changes(rows: list[HostPlan]) -> None:
         roles = f" (roles: {', '.join(row.roles.roles)})" if row.roles.roles else ""
         if changes.unchanged:
             what = f"release {row.release_id} runs there" if row.release_id else "its roles' files are in place"
-            out.print(f"\n[bold]{row.host}[/]{roles}: deploy would change nothing ({what})", highlight=False)
+            out().print(f"\n[bold]{row.host}[/]{roles}: deploy would change nothing ({what})", highlight=False)
             continue
         if row.release_id is None:
-            out.print(f"\n[bold]{row.host}[/]{roles}: deploy would update its roles' files", highlight=False)
+            out().print(f"\n[bold]{row.host}[/]{roles}: deploy would update its roles' files", highlight=False)
         else:
             release = {"upload": f"upload and switch to release {row.release_id}",
                        "switch": f"switch to release {row.release_id} (already on the host)",
                        "none": f"keep release {row.release_id}"}[changes.release_action]
-            out.print(f"\n[bold]{row.host}[/]{roles}: deploy would {release}, then {changes.activation}",
+            out().print(f"\n[bold]{row.host}[/]{roles}: deploy would {release}, then {changes.activation}",
                       highlight=False)
         for step in changes.steps:
-            out.print(f"  - {step.summary}: {step.display()}", markup=False, highlight=False)
+            out().print(f"  - {step.summary}: {step.display()}", markup=False, highlight=False)
         for hooks in row.roles.hooks.values():
             for hook in hooks:
-                out.print(f"  - hook {hook.display(row.host)}", markup=False, highlight=False)
+                out().print(f"  - hook {hook.display(row.host)}", markup=False, highlight=False)
         if changes.unit_diff:
-            out.print(changes.unit_diff.rstrip("\n"), markup=False, highlight=False)
+            out().print(changes.unit_diff.rstrip("\n"), markup=False, highlight=False)
 
 
 def _print_units(rows: list[HostPlan]) -> None:
     for row in rows:
         if row.unit is None:
             note = row.error or "no fleet_app_name set, so no unit"
-            out.print(f"\n# {row.host}: {note}", markup=False)
+            out().print(f"\n# {row.host}: {note}", markup=False)
         else:
-            out.print(f"\n# {row.host}\n{row.unit}", markup=False, highlight=False)
+            out().print(f"\n# {row.host}\n{row.unit}", markup=False, highlight=False)
 
 
 @click.command("facts")
