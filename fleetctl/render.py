@@ -6,12 +6,14 @@ are systemd's, not a template's concern.
 """
 
 import re
-
-import jinja2
+from typing import TYPE_CHECKING
 
 from fleetctl.inventory.app import AppSpec
 from fleetctl.policy import Decision
 from fleetctl.resources import templates_dir
+
+if TYPE_CHECKING:
+    import jinja2
 
 UNIT_TEMPLATE = "fleet-app.service.j2"
 NODE_PATH = "/usr/bin/node"
@@ -70,7 +72,9 @@ def render_env_file(app: AppSpec) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _template_environment() -> jinja2.Environment:
+def _template_environment() -> "jinja2.Environment":
+    import jinja2  # only when a unit is rendered (see fleetctl.roles.templating)
+
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir())),
         undefined=jinja2.StrictUndefined,

@@ -10,12 +10,11 @@ contacts a host: rendering happens before the probe, so a template error is
 reported with no host touched.
 """
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-
-import jinja2
 
 from fleetctl.deploy.hooks import Hook
 from fleetctl.inventory.errors import InventoryError
@@ -25,7 +24,11 @@ from fleetctl.inventory.variables import HOOK_POINTS
 from fleetctl.roles.role import Command, Role, RoleError, RoleHook, load_role
 from fleetctl.roles.templating import environment
 
-_STRINGS = environment()
+
+@functools.cache
+def _strings():
+    """The environment for the one-line templates of dest paths, commands and delegate_to."""
+    return environment()
 
 
 @dataclass(frozen=True)
@@ -110,13 +113,17 @@ class _Context:
 
 
 def _render(role: Role, host: Host, what: str, text: str, variables: dict) -> str:
+    import jinja2  # see fleetctl.roles.templating
+
     try:
-        return _STRINGS.from_string(text).render(variables)
+        return _strings().from_string(text).render(variables)
     except (jinja2.TemplateError, InventoryError) as error:
         raise RoleError(f"host {host.name}: role {role.name}: {what}: {error}") from None
 
 
 def _render_files(role: Role, host: Host, context: _Context) -> list[RenderedFile]:
+    import jinja2  # see fleetctl.roles.templating
+
     variables = context.of(host)
     files = []
     for template in role.templates:

@@ -12,13 +12,15 @@ import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
-
-import jinja2
+from typing import TYPE_CHECKING
 
 from fleetctl.inventory.errors import InventoryError
 from fleetctl.inventory.variables import HOOK_POINTS, VariableValueError, check_variable
 from fleetctl.inventory.yamlfile import LocatedMap, load_yaml
 from fleetctl.roles.templating import environment
+
+if TYPE_CHECKING:
+    import jinja2
 
 ROLE_FILES = ("defaults.yaml", "templates.yaml", "hooks.yaml")
 _OWNER = re.compile(r"[a-z_][a-z0-9_-]{0,31}|[0-9]+")
@@ -61,7 +63,7 @@ class Role:
     templates: tuple[RoleTemplate, ...]
     hooks: tuple[RoleHook, ...]
 
-    def template(self, src: str) -> jinja2.Template:
+    def template(self, src: str) -> "jinja2.Template":
         return _loader_environment(self.path).get_template(src)
 
 
@@ -108,6 +110,8 @@ def _defaults(path: Path) -> dict:
 
 
 def _templates(path: Path) -> tuple[RoleTemplate, ...]:
+    import jinja2  # see fleetctl.roles.templating
+
     data, shown = _read(path, "templates.yaml")
     if data is None:
         if (path / "templates").is_dir():
@@ -201,6 +205,8 @@ def _command(value, where: str, shown: str, line: int) -> Command:
 
 
 def _compile(path: Path, text: str, shown: str, line: int) -> None:
+    import jinja2  # see fleetctl.roles.templating
+
     try:
         _loader_environment(path).from_string(text)
     except jinja2.TemplateSyntaxError as error:
@@ -208,5 +214,7 @@ def _compile(path: Path, text: str, shown: str, line: int) -> None:
 
 
 @functools.lru_cache(maxsize=None)
-def _loader_environment(path: Path) -> jinja2.Environment:
+def _loader_environment(path: Path) -> "jinja2.Environment":
+    import jinja2  # see fleetctl.roles.templating
+
     return environment(jinja2.FileSystemLoader(str(Path(path) / "templates")))

@@ -1,11 +1,20 @@
-"""The jinja2 environment roles are rendered with: undefined variables are errors, as in Ansible."""
+"""The jinja2 environment roles are rendered with: undefined variables are errors, as in Ansible.
+
+jinja2 is imported where templates are compiled or rendered, never at module
+level: an inventory without roles or an app (`fleetctl facts`, `status`, a
+plan of bare hosts) then never loads it.
+"""
 
 import shlex
+from typing import TYPE_CHECKING
 
-import jinja2
+if TYPE_CHECKING:
+    import jinja2
 
 
-def environment(loader: jinja2.BaseLoader | None = None) -> jinja2.Environment:
+def environment(loader: "jinja2.BaseLoader | None" = None) -> "jinja2.Environment":
+    import jinja2
+
     env = jinja2.Environment(
         loader=loader,
         undefined=jinja2.StrictUndefined,  # a typo'd variable must fail, not render as ""
