@@ -19,6 +19,7 @@ containers (their cgroups), because on one machine the hosts share its CPUs.
 """
 
 import argparse
+import compileall
 import json
 import os
 import platform
@@ -35,6 +36,7 @@ from pathlib import Path
 
 import yaml
 
+import fleetctl
 from fleetctl.inventory import load_inventory
 
 REPO = Path(__file__).resolve().parents[2]
@@ -284,6 +286,11 @@ def main() -> int:
         if not (options.tools_venv / "bin" / tool).exists():
             print(f"{tool} not found in {options.tools_venv}: run bench/probe/setup.sh", file=sys.stderr)
             return 2
+    # pip writes an installed package's bytecode (pyinfra's and Ansible's in their
+    # venv have it); fleetctl's editable install has none until Python writes it
+    # on import, which PYTHONDONTWRITEBYTECODE (set in this lab's shells)
+    # forbids: every run would then compile all of fleetctl's modules again.
+    compileall.compile_dir(Path(fleetctl.__file__).parent, quiet=1)
     inventory = load_inventory(options.inventory)
     names = [host.name for host in inventory.select(f"!{options.without}" if options.without else None)]
     cpu_files = container_cpu_files(names)
