@@ -35,6 +35,7 @@ def err() -> "Console":
 
     return Console(stderr=True)
 
+
 inventory_argument = click.argument("inventory", type=click.Path(path_type=Path, dir_okay=False))
 limit_option = click.option(
     "--limit", "-l", metavar="PATTERN",

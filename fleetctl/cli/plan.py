@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 def _probe_progress(total: int):
     """A progress bar on stderr while hosts are probed; returns (progress, callback)."""
-    # None when stderr is not a terminal (CI logs, --json into a file): nobody
+    # No bar when stderr is not a terminal (CI logs, --json into a file): nobody
     # sees it, and its refresh thread would take CPU from the probes.
     if not is_interactive():
         return contextlib.nullcontext(), None
