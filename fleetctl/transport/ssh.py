@@ -213,14 +213,19 @@ class SSHTransport(Transport):
         with selectors.DefaultSelector() as selector:
             selector.register(channel, selectors.EVENT_READ)
             while True:
+                # paramiko's thread buffers the data before it records the EOF
+                # that follows it: seen before a drain, nothing is left after it.
+                ended = channel.eof_received
                 while channel.recv_ready():
                     stdout += channel.recv(READ_SIZE)
                 while channel.recv_stderr_ready():
                     stderr += channel.recv_stderr(READ_SIZE)
-                if channel.eof_received and not channel.recv_ready() and not channel.recv_stderr_ready():
+                if ended:
                     return bytes(stdout), bytes(stderr)
-                if channel.closed or not channel.get_transport().is_active():
-                    # The connection died under the command: the host went away (see KEEPALIVE).
+                # A command that ends normally closes its channel after its EOF,
+                # so closed without EOF means the connection died under the
+                # command: the host went away (see KEEPALIVE).
+                if not channel.eof_received and (channel.closed or not channel.get_transport().is_active()):
                     raise TransportError(f"{self.name}: connection lost while running a command")
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:

@@ -6,6 +6,7 @@ its own host key and authorized key.
 
 import os
 import stat
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -335,6 +336,40 @@ def test_large_output_on_both_streams_and_large_stdin(transport):
     assert result.ok
     assert result.stderr == "e" * 3_000_000
     assert result.stdout == "o" * 3_000_000 + "done\n"
+
+
+def test_output_that_arrives_with_the_close_is_read_not_mistaken_for_a_lost_connection(transport, monkeypatch):
+    # The interleaving CI once hit by chance: the last output, the EOF and the
+    # channel's close all arrive while the reader drains the other stream.
+    # Forced here by holding the first stderr check until paramiko has closed
+    # the channel; the SSH session itself is real.
+    from paramiko import Channel
+
+    held = []
+    real_recv_stderr_ready = Channel.recv_stderr_ready
+
+    def recv_stderr_ready_after_the_close(channel):
+        if not held:
+            deadline = time.monotonic() + 10
+            while not channel.closed and time.monotonic() < deadline:
+                time.sleep(0.01)
+            held.append(channel.closed)
+        return real_recv_stderr_ready(channel)
+
+    monkeypatch.setattr(Channel, "recv_stderr_ready", recv_stderr_ready_after_the_close)
+    result = transport.run(["sh", "-c", "sleep 0.2; echo out; echo err >&2"])
+    assert held == [True]
+    assert result == Result(0, "out\n", "err\n")
+
+
+def test_a_connection_that_dies_under_a_command_is_a_one_line_error(transport):
+    # The script's parent is the session's sshd: killing it drops the
+    # connection while the command still runs.
+    started = time.monotonic()
+    with pytest.raises(TransportError) as lost:
+        transport.run(script='kill -9 "$PPID"\nsleep 5\n', timeout=30)
+    assert str(lost.value) == "web1: connection lost while running a command"
+    assert time.monotonic() - started < 4
 
 
 def test_a_command_that_ignores_a_large_stdin_still_times_out(transport):
