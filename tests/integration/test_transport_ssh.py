@@ -367,9 +367,9 @@ def test_a_connection_that_dies_under_a_command_is_a_one_line_error(transport):
     # connection while the command still runs.
     started = time.monotonic()
     with pytest.raises(TransportError) as lost:
-        transport.run(script='kill -9 "$PPID"\nsleep 5\n', timeout=30)
+        transport.run(script='kill -9 "$PPID"\nsleep 30\n', timeout=60)
     assert str(lost.value) == "web1: connection lost while running a command"
-    assert time.monotonic() - started < 4
+    assert time.monotonic() - started < 20  # noticed, not waited out to the command's end
 
 
 def test_a_command_that_ignores_a_large_stdin_still_times_out(transport):
