@@ -17,7 +17,7 @@ from fleetctl.deploy.hoststate import HostState, read_host_state
 from fleetctl.deploy.release import Release, ReleaseError, pack
 from fleetctl.deploy.steps import DesiredState, HostChanges, host_changes
 from fleetctl.facts import Facts, ProbeResult, apply_kind_override, probe_hosts
-from fleetctl.facts.nodecache import NodeVersionCache
+from fleetctl.facts.probecache import ProbeCache
 from fleetctl.inventory import Host, InventoryError, app_spec
 from fleetctl.policy import Decision, DecisionTable, PolicyError, check_policy_variables, decide, load_table
 from fleetctl.render import render_env_file, render_unit
@@ -136,7 +136,7 @@ def plan(
     trust_on_first_use: bool = False,
     on_probed: Callable[[ProbeResult], None] | None = None,
     releases: dict[str, Release] | None = None,
-    node_cache: NodeVersionCache | None = None,
+    probe_cache: ProbeCache | None = None,
     roles: dict[str, HostRoles] | None = None,
 ) -> list[HostPlan]:
     """Probe every host in parallel and decide for each; rows in inventory order.
@@ -164,7 +164,7 @@ def plan(
 
     results = probe_hosts(
         [host.connection for host in hosts], forks=forks,
-        trust_on_first_use=trust_on_first_use, on_result=on_probed, also=read_state, node_cache=node_cache,
+        trust_on_first_use=trust_on_first_use, on_result=on_probed, also=read_state, probe_cache=probe_cache,
     )
     plans = []
     for host, result in zip(hosts, results):

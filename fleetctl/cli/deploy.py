@@ -16,7 +16,7 @@ from fleetctl.cli.common import (
 from fleetctl.deploy.host import HostOutcome
 from fleetctl.deploy.jobs import build_jobs
 from fleetctl.deploy.lock import this_process
-from fleetctl.facts.nodecache import NodeVersionCache
+from fleetctl.facts.probecache import ProbeCache
 from fleetctl.inventory import InventoryError, load_inventory
 from fleetctl.policy import PolicyError
 from fleetctl.rollout import record as records
@@ -86,7 +86,7 @@ def _rollout(inventory: Path, limit: str | None, forks: int, as_json: bool, trus
         loaded = load_inventory(inventory)
         hosts = loaded.select(limit)
         jobs, _plans = build_jobs(hosts, inventory_roles(loaded, hosts), label, forks, trust_on_first_use,
-                                  rollback=rollback, rollback_to=rollback_to, node_cache=NodeVersionCache())
+                                  rollback=rollback, rollback_to=rollback_to, probe_cache=ProbeCache())
     except (InventoryError, PolicyError) as error:
         raise bad_input(str(error)) from None
     release_ids = sorted({job.desired.release_id for job in jobs if job.desired})

@@ -12,7 +12,7 @@ from fleetctl.cli.common import (
     load_selection, out, select_hosts, tofu_option,
 )
 from fleetctl.facts import probe_hosts
-from fleetctl.facts.nodecache import NodeVersionCache
+from fleetctl.facts.probecache import ProbeCache
 from fleetctl.inventory import InventoryError
 from fleetctl.plan import HostPlan, plan, releases_by_source
 from fleetctl.policy import PolicyError
@@ -55,7 +55,7 @@ def plan_command(inventory: Path, limit: str | None, forks: int, as_json: bool, 
         releases = releases_by_source(hosts)
         with progress:
             rows = plan(hosts, forks=forks, trust_on_first_use=trust_on_first_use, on_probed=advance,
-                        releases=releases, node_cache=NodeVersionCache(), roles=roles)
+                        releases=releases, probe_cache=ProbeCache(), roles=roles)
     except (InventoryError, PolicyError) as error:
         raise bad_input(str(error)) from None
     if as_json:
@@ -148,7 +148,7 @@ def facts_command(inventory: Path, limit: str | None, forks: int, raw: bool, tru
     """Print each host's parsed facts as JSON (and, with --raw, the probe's output)."""
     hosts = select_hosts(inventory, limit)
     results = probe_hosts([host.connection for host in hosts], forks=forks, trust_on_first_use=trust_on_first_use,
-                          node_cache=NodeVersionCache())
+                          probe_cache=ProbeCache())
     document = []
     for result in results:
         entry = {"host": result.name, "facts": result.facts.to_dict() if result.facts else None, "error": result.error}

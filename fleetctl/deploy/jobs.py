@@ -4,7 +4,7 @@ from collections.abc import Callable, Sequence
 
 from fleetctl.deploy.host import HostJob
 from fleetctl.facts import ProbeResult
-from fleetctl.facts.nodecache import NodeVersionCache
+from fleetctl.facts.probecache import ProbeCache
 from fleetctl.inventory import Host, InventoryError, app_spec
 from fleetctl.plan import HostPlan, desired_state, plan, releases_by_source
 from fleetctl.roles.render import NO_ROLES, HostRoles
@@ -30,7 +30,7 @@ def check_deployable(hosts: Sequence[Host]) -> None:
 def build_jobs(hosts: Sequence[Host], roles: dict[str, HostRoles], label: str | None, forks: int,
                trust_on_first_use: bool, on_probed: Callable[[ProbeResult], None] | None = None,
                rollback: bool = False, rollback_to: str | None = None,
-               node_cache: NodeVersionCache | None = None) -> tuple[list[HostJob], list[HostPlan]]:
+               probe_cache: ProbeCache | None = None) -> tuple[list[HostJob], list[HostPlan]]:
     """The rollout's jobs, hosts with roles and no app first (a load balancer is ready before its
     backends are drained through it); a rollback leaves those out, it returns apps only."""
     check_deployable(hosts)
@@ -39,7 +39,7 @@ def build_jobs(hosts: Sequence[Host], roles: dict[str, HostRoles], label: str | 
     releases = releases_by_source(hosts, label)
     # The plan here only probes and decides: each host's state is read under its deploy lock.
     plans = plan(hosts, forks=forks, trust_on_first_use=trust_on_first_use, on_probed=on_probed,
-                 node_cache=node_cache)
+                 probe_cache=probe_cache)
     jobs = []
     for host, host_plan in zip(hosts, plans):
         host_roles = roles.get(host.name, NO_ROLES)

@@ -5,7 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from fleetctl.facts.model import Facts, KnownVirt, NodeVersions
-from fleetctl.facts.nodecache import NodeVersionCache
+from fleetctl.facts.probecache import ProbeCache
 from fleetctl.facts.parse import detected_virt, node_identity, parse_probe
 from fleetctl.facts.script import probe_script
 from fleetctl.facts.sections import ProbeParseError
@@ -53,20 +53,20 @@ def probe_host(
     trust_on_first_use: bool = False,
     ssh_config_file: str | None = None,
     also: Callable[[Transport], object] | None = None,
-    node_cache: NodeVersionCache | None = None,
+    probe_cache: ProbeCache | None = None,
 ) -> ProbeResult:
     """Connect, probe (and run `also` on the same connection) and close; every failure becomes the row's error."""
     try:
         with connect(spec, trust_on_first_use=trust_on_first_use, ssh_config_file=ssh_config_file) as transport:
-            raw, facts = gather(transport, known_node=node_cache.get(spec.name) if node_cache else None,
-                                known_virt=node_cache.get_virt(spec.name) if node_cache else None)
+            raw, facts = gather(transport, known_node=probe_cache.get(spec.name) if probe_cache else None,
+                                known_virt=probe_cache.get_virt(spec.name) if probe_cache else None)
             extra = also(transport) if also is not None else None
         identity = node_identity(raw)
-        if node_cache is not None and identity and facts.node_version:
-            node_cache.put(spec.name, NodeVersions(identity, facts.node_version, facts.libuv_version))
+        if probe_cache is not None and identity and facts.node_version:
+            probe_cache.put(spec.name, NodeVersions(identity, facts.node_version, facts.libuv_version))
         virt = detected_virt(raw)
-        if node_cache is not None and virt is not None:
-            node_cache.put_virt(spec.name, virt)
+        if probe_cache is not None and virt is not None:
+            probe_cache.put_virt(spec.name, virt)
         return ProbeResult(spec.name, facts, None, raw, extra)
     except (TransportError, ProbeParseError) as error:
         return ProbeResult(spec.name, None, str(error))
@@ -81,7 +81,7 @@ def probe_hosts(
     ssh_config_file: str | None = None,
     on_result: Callable[[ProbeResult], None] | None = None,
     also: Callable[[ConnectionSpecLike, Transport], object] | None = None,
-    node_cache: NodeVersionCache | None = None,
+    probe_cache: ProbeCache | None = None,
 ) -> list[ProbeResult]:
     """Probe every host, forks at a time; results in the order of specs.
 
@@ -92,13 +92,13 @@ def probe_hosts(
 
     def probe(spec: ConnectionSpecLike) -> ProbeResult:
         then = (lambda transport: also(spec, transport)) if also is not None else None
-        result = probe_host(spec, trust_on_first_use, ssh_config_file, then, node_cache)
+        result = probe_host(spec, trust_on_first_use, ssh_config_file, then, probe_cache)
         if on_result is not None:
             on_result(result)
         return result
 
     with ThreadPoolExecutor(max_workers=max(1, min(forks, len(specs)))) as pool:
         results = list(pool.map(probe, specs))
-    if node_cache is not None:
-        node_cache.save()
+    if probe_cache is not None:
+        probe_cache.save()
     return results

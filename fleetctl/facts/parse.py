@@ -89,7 +89,7 @@ def parse_probe(raw: str, known_node: NodeVersions | None = None, known_virt: Kn
 
 
 def node_identity(raw: str) -> str | None:
-    """The probed node binary's identity (for the node version cache), or None without node."""
+    """The probed node binary's identity (for the probe cache), or None without node."""
     return split_sections(raw).get("node_identity", "").strip() or None
 
 

@@ -2,8 +2,8 @@
 
 from fleetctl.facts import gather, parse_probe
 from fleetctl.facts.model import KnownVirt, NodeVersions
-from fleetctl.facts.nodecache import NodeVersionCache
 from fleetctl.facts.parse import detected_virt, node_identity
+from fleetctl.facts.probecache import ProbeCache
 from fleetctl.transport import LocalTransport
 
 
@@ -25,33 +25,33 @@ def test_a_changed_binary_is_read_again():
 
 
 def test_cache_round_trips_and_saves_only_changes(tmp_path):
-    path = tmp_path / "node-versions.json"
-    cache = NodeVersionCache(path)
+    path = tmp_path / "probe-cache.json"
+    cache = ProbeCache(path)
     assert cache.get("web1") is None
     cache.put("web1", NodeVersions("1:2:3:4", "18.19.0", "1.44.2"))
     cache.save()
-    assert NodeVersionCache(path).get("web1") == NodeVersions("1:2:3:4", "18.19.0", "1.44.2")
+    assert ProbeCache(path).get("web1") == NodeVersions("1:2:3:4", "18.19.0", "1.44.2")
     path.write_text("not json")
-    assert NodeVersionCache(path).get("web1") is None
+    assert ProbeCache(path).get("web1") is None
 
 
 def test_cache_keeps_virt_answers_beside_node_versions_and_reads_the_old_format(tmp_path):
-    path = tmp_path / "node-versions.json"
-    cache = NodeVersionCache(path)
+    path = tmp_path / "probe-cache.json"
+    cache = ProbeCache(path)
     cache.put("web1", NodeVersions("1:2:3:4", "18.19.0", "1.44.2"))
     cache.put_virt("web1", KnownVirt("boot:5", "kvm", "none", "x86_64", "64"))
     cache.put_virt("db1", KnownVirt("boot:9", "none", "lxc", "aarch64", "32"))  # a host without node
     cache.save()
-    again = NodeVersionCache(path)
+    again = ProbeCache(path)
     assert again.get("web1") == NodeVersions("1:2:3:4", "18.19.0", "1.44.2")
     assert again.get_virt("web1") == KnownVirt("boot:5", "kvm", "none", "x86_64", "64")
     assert again.get("db1") is None and again.get_virt("db1") == KnownVirt("boot:9", "none", "lxc", "aarch64", "32")
     path.write_text('{"web1": {"identity": "1:2:3:4", "node": "18.19.0", "libuv": "1.44.2"}}')
-    old = NodeVersionCache(path)
+    old = ProbeCache(path)
     assert old.get("web1") == NodeVersions("1:2:3:4", "18.19.0", "1.44.2") and old.get_virt("web1") is None
     # An entry from before uname -m was cached is dropped: the probe asks everything again.
     path.write_text('{"web1": {"virt": {"key": "boot:5", "vm": "kvm", "container": "none"}}}')
-    assert NodeVersionCache(path).get_virt("web1") is None
+    assert ProbeCache(path).get_virt("web1") is None
 
 
 def test_a_probe_with_known_virt_answers_sends_both_keys(tmp_path):

@@ -1,13 +1,13 @@
-"""Node versions already read from each host, so a probe starts node only when it changed.
+"""What earlier probes learned of each host that only a change on the host can alter.
 
-Starting node is most of a probe's cost (V8 starts to print two version strings).
-The probe reports the node binary's identity (device, inode, size and mtime of
-node and of a shared libuv); while that matches what is cached here, the probe
-skips node and the cached versions are used.
+A probe skips its most costly commands while their answers still hold:
 
-The same file keeps each host's systemd-detect-virt answers (under "virt"),
-with the key they hold for (boot id, PID 1's start time): the next most
-costly part of a probe, and as unchanging while the key holds.
+- Node and libuv versions. Starting node is most of a probe's cost (V8 starts
+  to print two version strings). The probe reports the node binary's identity
+  (device, inode, size and mtime of node and of a shared libuv); while that
+  matches what is cached here, the probe skips node.
+- systemd-detect-virt's answers, uname -m and getconf LONG_BIT (under "virt"),
+  with the key they hold for (boot id, PID 1's start time).
 """
 
 import json
@@ -19,10 +19,10 @@ from fleetctl.resources import state_dir
 
 
 def default_cache_path() -> Path:
-    return state_dir() / "node-versions.json"
+    return state_dir() / "probe-cache.json"
 
 
-class NodeVersionCache:
+class ProbeCache:
     def __init__(self, path: Path | None = None):
         self.path = path or default_cache_path()
         self._lock = threading.Lock()
