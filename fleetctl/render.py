@@ -5,19 +5,22 @@ both modes); the environment file is rendered here because its quoting rules
 are systemd's, not a template's concern.
 """
 
+import functools
 import re
 from typing import TYPE_CHECKING
 
-from fleetctl.inventory.app import AppSpec
+from fleetctl.domain import Mode, RunningProcess, Scheduling
+from fleetctl.inventory import AppSpec
 from fleetctl.policy import Decision
 from fleetctl.resources import templates_dir
+from fleetctl.runtime import INSTALLED_RUNTIME_PATH
+from fleetctl.templating import environment
 
 if TYPE_CHECKING:
     import jinja2
 
 UNIT_TEMPLATE = "fleet-app.service.j2"
 NODE_PATH = "/usr/bin/node"
-RUNTIME_PATH = "/opt/fleet/runtime/node-cluster-runtime.js"
 # How systemd asks the cluster runtime for a zero-downtime rolling reload.
 # The arguments after the runtime file, in one place so they can change with it.
 RELOAD_ARGUMENTS = ("--reload",)
@@ -32,17 +35,19 @@ TIMEOUT_STOP_SEC = 30
 _PLAIN_WORD = re.compile(r"[A-Za-z0-9_./@+=:,-]+")
 
 
-def render_unit(app: AppSpec, decision: Decision, runtime_path: str = RUNTIME_PATH, node_path: str = NODE_PATH) -> str:
+def render_unit(app: AppSpec, decision: Decision, runtime_path: str = INSTALLED_RUNTIME_PATH, node_path: str = NODE_PATH) -> str:
     """The systemd unit (fleet-<app>.service) running ``app`` as ``decision`` says."""
-    if decision.mode == "cluster" and decision.scheduling not in ("rr", "none"):
-        raise ValueError(f"a cluster decision needs scheduling rr or none, got {decision.scheduling!r}")
-    if decision.mode == "cluster":
+    clustered = decision.mode is Mode.CLUSTER
+    if clustered and decision.scheduling is None:
+        raise ValueError(f"a cluster decision needs scheduling {' or '.join(Scheduling)}, got {decision.scheduling!r}")
+    if clustered:
         exec_start = [node_path, runtime_path, app.entry_path]
     else:
         exec_start = [node_path, app.entry_path]
     context = {
         "app": app,
         "decision": decision,
+        "clustered": clustered,
         "mode_summary": _mode_summary(decision),
         "base_environment": [("PORT", str(app.port)), ("NODE_ENV", "production")],
         "cluster_environment": [
@@ -72,21 +77,18 @@ def render_env_file(app: AppSpec) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _template_environment() -> "jinja2.Environment":
-    import jinja2  # only when a unit is rendered (see fleetctl.roles.templating)
+def render_process(decision: Decision) -> str:
+    """The process file written beside the unit: how the app is started, as data for later commands."""
+    return RunningProcess(decision.mode, decision.workers, decision.scheduling).to_json()
 
-    environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates_dir())),
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        autoescape=False,  # systemd units, not HTML
-    )
-    environment.filters["command_line"] = command_line
-    environment.filters["environment_assignments"] = environment_assignments
-    environment.filters["one_line"] = _one_line
-    return environment
+
+@functools.cache
+def _template_environment() -> "jinja2.Environment":
+    import jinja2  # only when a unit is rendered (see fleetctl.templating)
+
+    return environment(jinja2.FileSystemLoader(str(templates_dir())), lstrip_blocks=True, filters={
+        "command_line": command_line, "environment_assignments": environment_assignments, "one_line": _one_line,
+    })
 
 
 def quote_word(word: str) -> str:
@@ -120,6 +122,6 @@ def _one_line(text: str) -> str:
 
 
 def _mode_summary(decision: Decision) -> str:
-    if decision.mode == "single":
+    if decision.mode is Mode.SINGLE:
         return "single process"
     return f"cluster, {decision.workers} workers, scheduling {decision.scheduling}"

@@ -2,24 +2,22 @@
 
 import json
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 
-from fleetctl.deploy.host import unit_mode
-from fleetctl.deploy.hoststate import unit_path
+from fleetctl.domain import Mode, RunningProcess
 from fleetctl.facts.sections import ProbeParseError, split_sections
-from fleetctl.inventory import Host, app_spec
-from fleetctl.runtime import STATE_FILE_NAME
+from fleetctl.fanout import fan_out
+from fleetctl.inventory import Host
 from fleetctl.transport import TransportError, connect
 
-STATUS_SCRIPT = """app_root=$1 service=$2 unit=$3 state_file=$4
+STATUS_SCRIPT = """app_root=$1 service=$2 process_file=$3 state_file=$4
 section() { printf '==> %s <==\\n' "$1"; }
 section status; echo 'fleetctl-status 1'
 section current; readlink "$app_root/current" 2>/dev/null
 section show; systemctl show "$service" -p ActiveState -p SubState -p MainPID -p NRestarts \\
   -p ActiveEnterTimestampMonotonic 2>/dev/null
 section uptime; cat /proc/uptime
-section unit; cat "$unit" 2>/dev/null
+section process; cat "$process_file" 2>/dev/null
 section runtime; cat "$state_file" 2>/dev/null
 section end
 exit 0
@@ -31,7 +29,7 @@ class HostStatus:
     host: str
     service: str  # active (running), failed, inactive (dead), ...
     release: str | None
-    mode: str | None
+    mode: Mode | None
     workers_alive: int | None
     workers_expected: int | None
     restarts: int | None
@@ -48,9 +46,10 @@ def parse_status(host: str, raw: str) -> HostStatus:
     active = show.get("ActiveState", "unknown")
     service = f"{active} ({show['SubState']})" if show.get("SubState") else active
     current = sections.get("current", "").strip().rstrip("/")
-    mode, expected = unit_mode(sections.get("unit") or None) if sections.get("unit") else (None, None)
+    process = RunningProcess.from_json(sections.get("process"))
+    mode, expected = (process.mode, process.workers) if process else (None, None)
     restarts = int(show["NRestarts"]) if show.get("NRestarts", "").isdigit() else None
-    alive = 1 if mode == "single" and active == "active" else (0 if mode == "single" else None)
+    alive = (1 if active == "active" else 0) if mode is Mode.SINGLE else None
     if sections.get("runtime"):
         try:
             runtime = json.loads(sections["runtime"])
@@ -67,18 +66,24 @@ def parse_status(host: str, raw: str) -> HostStatus:
 
 
 def host_status(host: Host, trust_on_first_use: bool = False) -> HostStatus:
-    app = app_spec(host)
-    arguments = [app.root, app.unit_name, unit_path(app), f"/run/{app.name}/{STATE_FILE_NAME}"]
+    app = host.app
+    arguments = [app.root, app.unit_name, app.process_file, app.runtime_state_file]
     try:
         with connect(host.connection, trust_on_first_use=trust_on_first_use) as transport:
             raw = transport.run(arguments, script=STATUS_SCRIPT, timeout=60).stdout
         return parse_status(host.name, raw)
     except (TransportError, ProbeParseError) as error:
-        return HostStatus(host.name, "unknown", None, None, None, None, None, None, error=str(error))
+        return _unknown(host.name, str(error))
 
 
 def fleet_status(hosts: Sequence[Host], forks: int = 10, trust_on_first_use: bool = False) -> list[HostStatus]:
-    if not hosts:
-        return []
-    with ThreadPoolExecutor(max_workers=max(1, min(forks, len(hosts)))) as pool:
-        return list(pool.map(lambda host: host_status(host, trust_on_first_use), hosts))
+    """The status of each host with an app, in the hosts' order."""
+    return fan_out(hosts, lambda host: host_status(host, trust_on_first_use), forks, failed=_unexpected)
+
+
+def _unexpected(host: Host, error: Exception) -> HostStatus:
+    return _unknown(host.name, f"{host.name}: unexpected {type(error).__name__}: {error}")
+
+
+def _unknown(host: str, error: str) -> HostStatus:
+    return HostStatus(host, "unknown", None, None, None, None, None, None, error=error)

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from fleetctl.inventory import Host, InventoryError, Inventory, load_inventory
-from fleetctl.policy import PolicyError
+from fleetctl.errors import InputError
+from fleetctl.inventory import Host, Inventory, load_inventory
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -62,7 +62,7 @@ def load_selection(inventory: Path, limit: str | None) -> tuple[Inventory, list[
     try:
         loaded = load_inventory(inventory)
         return loaded, loaded.select(limit)
-    except (InventoryError, PolicyError) as error:
+    except InputError as error:
         raise bad_input(str(error)) from None
 
 

@@ -13,14 +13,15 @@ from fleetctl.cli.common import (
     EXIT_HOST_FAILED, bad_input, err, forks_option, inventory_argument, is_interactive, limit_option, out,
     select_hosts, tofu_option,
 )
-from fleetctl.deploy.host import HostOutcome
-from fleetctl.deploy.jobs import build_jobs
+from fleetctl.deploy.job import HostOutcome
 from fleetctl.deploy.lock import this_process
+from fleetctl.domain import HostResult
+from fleetctl.errors import InputError
 from fleetctl.facts.probecache import ProbeCache
 from fleetctl.inventory import InventoryError, load_inventory
-from fleetctl.policy import PolicyError
-from fleetctl.rollout import record as records
+from fleetctl.plan import build_jobs
 from fleetctl.roles.render import inventory_roles
+from fleetctl.rollout import record as records
 from fleetctl.rollout.run import Rollout, RolloutResult
 from fleetctl.status import fleet_status
 from fleetctl.transport import connect
@@ -61,9 +62,10 @@ class Progress:
 def summary_table(result: RolloutResult, title: str) -> Table:
     table = Table("host", "release", "mode", "workers", "result", "time", "detail", box=box.SIMPLE_HEAD,
                   title=title, title_justify="left")
-    style = {"deployed": "green", "unchanged": "dim", "rolled back": "yellow", "failed": "red"}
+    style = {HostResult.DEPLOYED: "green", HostResult.UNCHANGED: "dim", HostResult.ROLLED_BACK: "yellow",
+             HostResult.FAILED: "red"}
     for outcome in result.outcomes + result.aborted_rollbacks:
-        table.add_row(outcome.host, f"{outcome.from_release or '-'} -> {outcome.to_release or '-'}", outcome.mode,
+        table.add_row(outcome.host, f"{outcome.from_release or '-'} -> {outcome.to_release or '-'}", outcome.mode_shown,
                       str(outcome.workers), f"[{style.get(outcome.result, '')}]{outcome.result}[/]",
                       f"{outcome.seconds:.1f}s", outcome.detail)
     for host in result.not_started:
@@ -87,7 +89,7 @@ def _rollout(inventory: Path, limit: str | None, forks: int, as_json: bool, trus
         hosts = loaded.select(limit)
         jobs, _plans = build_jobs(hosts, inventory_roles(loaded, hosts), label, forks, trust_on_first_use,
                                   rollback=rollback, rollback_to=rollback_to, probe_cache=ProbeCache())
-    except (InventoryError, PolicyError) as error:
+    except InputError as error:
         raise bad_input(str(error)) from None
     release_ids = sorted({job.desired.release_id for job in jobs if job.desired})
     record = records.RolloutRecord(str(inventory), command, ",".join(release_ids) or None)
@@ -170,7 +172,7 @@ def rollback_command(inventory: Path, limit: str | None, forks: int, as_json: bo
 @tofu_option
 def status_command(inventory: Path, limit: str | None, forks: int, as_json: bool, trust_on_first_use: bool) -> None:
     """Per host with an app: the service's state, current release, mode, workers alive/expected, restarts and uptime."""
-    hosts = [host for host in select_hosts(inventory, limit) if host.vars.get("fleet_app_name")]
+    hosts = [host for host in select_hosts(inventory, limit) if host.app]
     if not hosts:
         raise bad_input(f"{inventory}: no selected host has an app (fleet_app_name)")
     rows = fleet_status(hosts, forks, trust_on_first_use)

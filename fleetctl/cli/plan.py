@@ -11,11 +11,11 @@ from fleetctl.cli.common import (
     EXIT_HOST_FAILED, bad_input, err, forks_option, inventory_argument, is_interactive, limit_option,
     load_selection, out, select_hosts, tofu_option,
 )
+from fleetctl.domain import ReleaseAction
+from fleetctl.errors import InputError
 from fleetctl.facts import probe_hosts
 from fleetctl.facts.probecache import ProbeCache
-from fleetctl.inventory import InventoryError
 from fleetctl.plan import HostPlan, plan, releases_by_source
-from fleetctl.policy import PolicyError
 from fleetctl.roles.render import inventory_roles
 
 if TYPE_CHECKING:
@@ -56,7 +56,7 @@ def plan_command(inventory: Path, limit: str | None, forks: int, as_json: bool, 
         with progress:
             rows = plan(hosts, forks=forks, trust_on_first_use=trust_on_first_use, on_probed=advance,
                         releases=releases, probe_cache=ProbeCache(), roles=roles)
-    except (InventoryError, PolicyError) as error:
+    except InputError as error:
         raise bad_input(str(error)) from None
     if as_json:
         click.echo(json.dumps([row.to_dict() for row in rows], indent=2))
@@ -115,9 +115,9 @@ def print_changes(rows: list[HostPlan]) -> None:
         if row.release_id is None:
             out().print(f"\n[bold]{row.host}[/]{roles}: deploy would update its roles' files", highlight=False)
         else:
-            release = {"upload": f"upload and switch to release {row.release_id}",
-                       "switch": f"switch to release {row.release_id} (already on the host)",
-                       "none": f"keep release {row.release_id}"}[changes.release_action]
+            release = {ReleaseAction.UPLOAD: f"upload and switch to release {row.release_id}",
+                       ReleaseAction.SWITCH: f"switch to release {row.release_id} (already on the host)",
+                       ReleaseAction.NONE: f"keep release {row.release_id}"}[changes.release_action]
             out().print(f"\n[bold]{row.host}[/]{roles}: deploy would {release}, then {changes.activation}",
                       highlight=False)
         for step in changes.steps:

@@ -4,8 +4,8 @@ workers, and answers the app's health path, checked on the host over SSH."""
 import time
 from dataclasses import dataclass
 
+from fleetctl.domain import RunningProcess
 from fleetctl.inventory import AppSpec
-from fleetctl.runtime import STATE_FILE_NAME
 from fleetctl.transport import Transport, TransportError
 
 # One check, run by node on the host (node is there: it runs the app). Exit 0
@@ -53,16 +53,16 @@ class HealthResult:
     attempts: int
 
 
-def health_check_argv(app: AppSpec, mode: str, workers: int, release_id: str) -> list[str]:
-    state_file = f"/run/{app.name}/{STATE_FILE_NAME}"
-    return ["node", "-e", CHECK_JS, "--", app.unit_name, str(app.port), app.health_path, mode, str(workers),
-            release_id, state_file, app.current]
+def health_check_argv(app: AppSpec, process: RunningProcess, release_id: str) -> list[str]:
+    return ["node", "-e", CHECK_JS, "--", app.unit_name, str(app.port), app.health_path, process.mode.value,
+            str(process.workers), release_id, app.runtime_state_file, app.current]
 
 
-def wait_healthy(transport: Transport, app: AppSpec, mode: str, workers: int, release_id: str,
+def wait_healthy(transport: Transport, app: AppSpec, process: RunningProcess, release_id: str,
                  timeout: float, retries: int) -> HealthResult:
-    """Check until healthy, at most retries + 1 times spread over timeout seconds."""
-    argv = health_check_argv(app, mode, workers, release_id)
+    """Check until the app started as `process` serves release_id healthily, at most retries + 1 times
+    spread over timeout seconds."""
+    argv = health_check_argv(app, process, release_id)
     attempts = retries + 1
     interval = timeout / attempts
     deadline = time.monotonic() + timeout

@@ -1,11 +1,11 @@
-"""Hooks: commands at named points of a host's rollout, on the host, on a delegate host, or on the control machine."""
+"""Running hooks (fleetctl.domain.Hook): on the host, on a delegate host, or on the control machine."""
 
 import os
 import subprocess
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 
-from fleetctl.transport import Transport, quote_command
+from fleetctl.domain import Hook
+from fleetctl.transport import Transport
 
 CONTROL_MACHINE = ("localhost", "127.0.0.1", "::1")
 HOOK_TIMEOUT_S = 300
@@ -13,28 +13,6 @@ HOOK_TIMEOUT_S = 300
 
 class HookFailed(Exception):
     pass
-
-
-@dataclass(frozen=True)
-class Hook:
-    point: str
-    command: str | tuple[str, ...]  # a shell command, or an argument list
-    delegate_to: str | None  # None: the host being deployed
-    source: str = "fleet_hooks"  # where it came from: the inventory's fleet_hooks, or a role
-
-    def where(self, host: str) -> str:
-        return self.delegate_to or host
-
-    def display(self, host: str) -> str:
-        return f"{self.point} on {self.where(host)}: {self.shown_command()} ({self.source})"
-
-    def shown_command(self) -> str:
-        """The command as a shell would take it; a multi-line script shows as its line count."""
-        words = [self.command] if isinstance(self.command, str) else list(self.command)
-        shown = [f"<script, {word.count(chr(10)) + 1} lines>" if "\n" in word.strip() else word for word in words]
-        if isinstance(self.command, str):
-            return shown[0]
-        return " ".join(word if word.startswith("<script") else quote_command([word]) for word in shown)
 
 
 def _argv(hook: Hook, environment: Mapping[str, str]) -> list[str]:

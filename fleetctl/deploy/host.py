@@ -1,75 +1,20 @@
-"""Deploy (or roll back) one host: lock, state, steps, switch, activate, health gate, and rollback on failure."""
+"""Deploy (or roll back) one host with an app: state, steps, switch, activate, health gate, and rollback on failure."""
 
-import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from fleetctl.deploy import hooks as hook_runner
-from fleetctl.deploy import lock
 from fleetctl.deploy.files import file_steps, read_file_states
 from fleetctl.deploy.health import wait_healthy
 from fleetctl.deploy.hoststate import HostState, read_host_state
+from fleetctl.deploy.job import HostJob, HostOutcome, Report, StepFailed
 from fleetctl.deploy.release import releases_to_prune
 from fleetctl.deploy.steps import (
-    Command, DesiredState, HostChanges, Step, WriteFile, host_changes, host_marker, mark_activated_command,
-    prune_command,
+    Command, DesiredState, Step, WriteFile, host_changes, host_marker, mark_activated_command, prune_command,
 )
-from fleetctl.inventory import Host
-from fleetctl.roles.render import NO_ROLES, HostRoles
-from fleetctl.runtime import INSTALLED_RUNTIME_PATH
+from fleetctl.domain import Activation, HostResult, Mode, RunningProcess
 from fleetctl.transport import Transport, TransportError
-
-Report = Callable[[str, str], None]  # (host, what it is doing now)
-
-
-class StepFailed(Exception):
-    pass
-
-
-@dataclass(frozen=True)
-class HostJob:
-    host: Host
-    desired: DesiredState | None  # None when the host could not be probed, or has roles and no app
-    rollback_to: str | None = None  # a rollback job: this release, or the host's previous one when None
-    is_rollback: bool = False
-    probe_error: str | None = None
-    roles: HostRoles = NO_ROLES  # its roles' files, and the hooks of its rollout
-
-    @property
-    def name(self) -> str:
-        return self.host.name
-
-
-@dataclass(frozen=True)
-class HostOutcome:
-    host: str
-    result: str  # deployed | unchanged | rolled back | failed
-    from_release: str | None
-    to_release: str | None
-    mode: str
-    workers: int
-    seconds: float
-    detail: str
-    activation: str = "none"
-
-    @property
-    def ok(self) -> bool:
-        return self.result in ("deployed", "unchanged")
-
-    def to_dict(self) -> dict:
-        return {"host": self.host, "result": self.result, "from": self.from_release, "to": self.to_release,
-                "mode": self.mode, "workers": self.workers, "seconds": round(self.seconds, 2),
-                "activation": self.activation, "detail": self.detail}
-
-
-def unit_mode(unit: str | None) -> tuple[str, int]:
-    """(mode, workers) of an installed unit, for checking a host rolled back to it."""
-    if unit and INSTALLED_RUNTIME_PATH in unit:
-        workers = re.search(r"FLEET_WORKERS=(\d+)", unit)
-        return "cluster", int(workers.group(1)) if workers else 1
-    return "single", 1
-
 
 def run_step(transport: Transport, step: Step) -> None:
     if isinstance(step, WriteFile):
@@ -85,27 +30,14 @@ def run_step(transport: Transport, step: Step) -> None:
 class HostDeploy:
     """One host's deploy, with everything it needs to undo itself."""
 
-    def __init__(self, job: HostJob, transport: Transport, connect: Callable[[str], Transport],
-                 owner: lock.LockOwner, report: Report):
+    def __init__(self, job: HostJob, transport: Transport, connect: Callable[[str], Transport], report: Report):
         self.job = job
         self.app = job.desired.app
         self.transport = transport
         self.connect = connect
-        self.owner = owner
         self.report = lambda what: report(job.name, what)
         self.started = time.monotonic()
         self.touched = False  # a step that changes the host has run (or was started)
-
-    def run(self, force_unlock: bool = False) -> HostOutcome:
-        self.report("taking the deploy lock")
-        lock.acquire(self.transport, self.app.root, self.owner, force=force_unlock)
-        try:
-            return self._run_locked()
-        finally:
-            try:
-                lock.release(self.transport, self.app.root, self.owner)
-            except TransportError:
-                pass  # the host went away; the lock is stale by our pid once we exit
 
     def _target(self, before: HostState) -> tuple[DesiredState, str | None]:
         """The desired state and what `previous` becomes: a deploy's, or a rollback's."""
@@ -118,19 +50,20 @@ class HostDeploy:
             raise StepFailed(f"release {release} is not on the host (it has: {', '.join(before.releases) or 'none'})")
         return replace(self.job.desired, release_id=release, archive=None), before.current or ""
 
-    def _run_locked(self) -> HostOutcome:
+    def run(self) -> HostOutcome:
+        """Run under the host's deploy lock (fleetctl.deploy.run)."""
         self.report("reading the host's state")
         before = read_host_state(self.transport, self.app)
         try:
             desired, previous_after = self._target(before)
         except StepFailed as error:  # a rollback with nothing (or no such release) to return to
-            return self._outcome("failed", before.current, self.job.rollback_to, str(error))
+            return self._outcome(HostResult.FAILED, before.current, self.job.rollback_to, str(error))
         files = () if self.job.is_rollback else file_steps(
             desired.role_files, read_file_states(self.transport, [file.path for file in desired.role_files]))
         changes = host_changes(desired, before, previous_after, files=files)
         decision = desired.decision
         if changes.unchanged:
-            return self._outcome("unchanged", before.current, desired.release_id,
+            return self._outcome(HostResult.UNCHANGED, before.current, desired.release_id,
                                  f"already runs release {desired.release_id}; nothing to change")
         try:
             self._hooks("before_host", before, desired)
@@ -139,9 +72,8 @@ class HostDeploy:
             self._steps(changes.switch + changes.activate)
             self._hooks("after_switch", before, desired)
             self.report(f"health gate: {self.app.health_path} on release {desired.release_id}")
-            health = wait_healthy(self.transport, self.app, decision.mode, decision.workers, desired.release_id,
-                                  timeout=self.job.host.vars["fleet_health_timeout"],
-                                  retries=self.job.host.vars["fleet_health_retries"])
+            health = self._wait_healthy(RunningProcess(decision.mode, decision.workers, decision.scheduling),
+                                        desired.release_id)
             if not health.healthy:
                 raise StepFailed(f"health gate failed after {health.attempts} checks: {health.detail}")
             after = self._mark_activated()
@@ -149,8 +81,7 @@ class HostDeploy:
             return self._fail(before, desired, str(error), self.touched)
         self._prune(after)
         self._hooks("after_host", before, desired)
-        return self._outcome("deployed", before.current, desired.release_id,
-                             f"{changes.activation}ed" if changes.activation != "none" else "switched",
+        return self._outcome(HostResult.DEPLOYED, before.current, desired.release_id, changes.activation.done,
                              changes.activation)
 
     def _steps(self, steps: tuple[Step, ...]) -> None:
@@ -176,7 +107,7 @@ class HostDeploy:
 
     def _prune(self, after: HostState) -> None:
         old = releases_to_prune(list(after.releases), after.current, after.previous,
-                                self.job.host.vars["fleet_keep_releases"])
+                                self.job.host.rollout.keep_releases)
         if old:
             self.report(f"removing {len(old)} old release(s)")
             run_step(self.transport, prune_command(self.app, old))
@@ -184,13 +115,13 @@ class HostDeploy:
     def _fail(self, before: HostState, desired: DesiredState, cause: str, touched: bool) -> HostOutcome:
         """Put the host back as it was before this deploy and check it is healthy there."""
         if not touched:
-            return self._outcome("failed", before.current, desired.release_id, cause)
+            return self._outcome(HostResult.FAILED, before.current, desired.release_id, cause)
         try:
             detail = self._restore(before, desired)
         except (StepFailed, TransportError) as error:
-            return self._outcome("failed", before.current, desired.release_id,
+            return self._outcome(HostResult.FAILED, before.current, desired.release_id,
                                  f"{cause}; rollback FAILED: {error}")
-        result = "rolled back" if before.current else "failed"
+        result = HostResult.ROLLED_BACK if before.current else HostResult.FAILED
         return self._outcome(result, before.current, desired.release_id, f"{cause}; {detail}")
 
     def _restore(self, before: HostState, desired: DesiredState) -> str:
@@ -200,20 +131,22 @@ class HostDeploy:
             return "no earlier release to return to: service stopped"
         self.report(f"rolling back to release {before.current}")
         now = read_host_state(self.transport, self.app)
-        old_mode, old_workers = unit_mode(before.unit)
-        restore = replace(desired, release_id=before.current, archive=None, unit=before.unit or desired.unit)
+        restore = replace(desired, release_id=before.current, archive=None, unit=before.unit or desired.unit,
+                          process=before.process or desired.process)
         changes = host_changes(restore, now, previous_after=before.previous or "")
         self._steps(changes.prepare + changes.switch + changes.activate)
-        health = wait_healthy(self.transport, self.app, old_mode, old_workers, before.current,
-                              timeout=self.job.host.vars["fleet_health_timeout"],
-                              retries=self.job.host.vars["fleet_health_retries"])
+        health = self._wait_healthy(before.running or RunningProcess(Mode.SINGLE, 1, None), before.current)
         if not health.healthy:
             raise StepFailed(f"release {before.current} is not healthy either: {health.detail}")
         self._mark_activated()
         return f"rolled back to {before.current}, healthy"
 
-    def _outcome(self, result: str, from_release: str | None, to_release: str | None, detail: str,
-                 activation: str = "none") -> HostOutcome:
+    def _wait_healthy(self, process: RunningProcess, release_id: str):
+        return wait_healthy(self.transport, self.app, process, release_id,
+                            timeout=self.job.host.rollout.health_timeout, retries=self.job.host.rollout.health_retries)
+
+    def _outcome(self, result: HostResult, from_release: str | None, to_release: str | None, detail: str,
+                 activation: Activation = Activation.NONE) -> HostOutcome:
         decision = self.job.desired.decision
         return HostOutcome(self.job.name, result, from_release, to_release, decision.mode, decision.workers,
                            time.monotonic() - self.started, detail, activation)

@@ -3,12 +3,11 @@
 from dataclasses import dataclass
 from importlib.resources import files
 
+from fleetctl.domain import Mode, RunningProcess
 from fleetctl.facts.sections import split_sections
 from fleetctl.inventory import AppSpec
 from fleetctl.runtime import INSTALLED_RUNTIME_PATH
 from fleetctl.transport import Transport
-
-UNIT_DIR = "/etc/systemd/system"
 
 
 @dataclass(frozen=True)
@@ -25,18 +24,25 @@ class HostState:
     # What was last started and passed the health gate, as activation_marker() writes it:
     # "" when the host has no record of it, None when not read (older callers, tests).
     activated: str | None = None
+    process: str | None = None  # the installed process file's text (RunningProcess as JSON)
 
     @property
     def installed(self) -> bool:
         return self.current is not None
 
+    @property
+    def running(self) -> RunningProcess | None:
+        """How the installed unit starts the app; None before the first deploy."""
+        return RunningProcess.from_json(self.process)
+
+    @property
+    def clustered(self) -> bool:
+        return self.running is not None and self.running.mode is Mode.CLUSTER
+
 
 def state_arguments(app: AppSpec) -> list[str]:
-    return [app.root, unit_path(app), app.env_file, INSTALLED_RUNTIME_PATH, app.user, app.unit_name]
-
-
-def unit_path(app: AppSpec) -> str:
-    return f"{UNIT_DIR}/{app.unit_name}"
+    return [app.root, app.unit_path, app.env_file, INSTALLED_RUNTIME_PATH, app.user, app.unit_name,
+            app.process_file]
 
 
 def read_host_state(transport: Transport, app: AppSpec) -> HostState:
@@ -57,6 +63,7 @@ def parse_host_state(raw: str) -> HostState:
         previous=release_id(sections.get("previous", "")),
         releases=tuple(line for line in sections.get("releases", "").splitlines() if line.strip()),
         unit=(sections.get("unit") or None) and sections["unit"] + "\n",
+        process=(sections.get("process") or None) and sections["process"] + "\n",
         env_sha256=sections.get("env_sha256") or None,
         runtime_sha256=sections.get("runtime_sha256") or None,
         user_exists=bool(sections.get("user", "").strip()),

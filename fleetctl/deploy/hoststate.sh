@@ -1,7 +1,7 @@
 # fleetctl host state: what is deployed on this host, in "==> name <==" sections.
-# Arguments: APP_ROOT UNIT_PATH ENV_FILE RUNTIME_PATH APP_USER SERVICE
+# Arguments: APP_ROOT UNIT_PATH ENV_FILE RUNTIME_PATH APP_USER SERVICE PROCESS_FILE
 # Reads only; prints hashes, never the contents, of files that may hold secrets.
-app_root=$1 unit=$2 env_file=$3 runtime=$4 app_user=$5 service=$6
+app_root=$1 unit=$2 env_file=$3 runtime=$4 app_user=$5 service=$6 process_file=$7
 section() { printf '==> %s <==\n' "$1"; }
 sha() { [ -r "$1" ] && sha256sum < "$1" | cut -d' ' -f1; }
 
@@ -10,6 +10,7 @@ section current; readlink "$app_root/current" 2>/dev/null
 section previous; readlink "$app_root/previous" 2>/dev/null
 section releases; [ -d "$app_root/releases" ] && ls -1t "$app_root/releases" | grep -v '^\.'
 section unit; [ -r "$unit" ] && cat "$unit"
+section process; [ -r "$process_file" ] && cat "$process_file"
 section env_sha256; sha "$env_file"
 section runtime_sha256; sha "$runtime"
 section user; id -u "$app_user" 2>/dev/null

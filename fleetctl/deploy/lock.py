@@ -1,12 +1,14 @@
 """The per-host deploy lock: a directory made atomically, holding who took it and when."""
 
+import contextlib
 import json
 import os
 import socket
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 
-from fleetctl.transport import Transport
+from fleetctl.transport import Transport, TransportError
 
 STALE_AFTER_S = 3600
 
@@ -100,3 +102,16 @@ def acquire(transport: Transport, root: str, owner: LockOwner, force: bool = Fal
 
 def release(transport: Transport, root: str, owner: LockOwner) -> None:
     transport.run([root, owner.to_json()], script=RELEASE_SCRIPT)
+
+
+@contextlib.contextmanager
+def held(transport: Transport, root: str, owner: LockOwner, force: bool = False) -> Iterator[None]:
+    """The lock of `root` on the host, held for the block; given back even when the block fails."""
+    acquire(transport, root, owner, force=force)
+    try:
+        yield
+    finally:
+        try:
+            release(transport, root, owner)
+        except TransportError:
+            pass  # the host went away; the lock is stale by our pid once we exit

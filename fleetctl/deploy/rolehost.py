@@ -11,40 +11,27 @@ import time
 from collections.abc import Callable
 
 from fleetctl.deploy import hooks as hook_runner
-from fleetctl.deploy import lock
 from fleetctl.deploy.files import file_steps, read_file_states
-from fleetctl.deploy.host import HostJob, HostOutcome, Report, StepFailed, run_step
+from fleetctl.deploy.host import run_step
+from fleetctl.deploy.job import HostJob, HostOutcome, Report, StepFailed
 from fleetctl.deploy.steps import WriteFile
+from fleetctl.domain import HostResult
 from fleetctl.transport import Transport, TransportError
-
-# Where a role-only host keeps its deploy lock (an app host locks its app's folder).
-ROLES_ROOT = "/var/lib/fleetctl"
 
 
 class RoleHostDeploy:
-    def __init__(self, job: HostJob, transport: Transport, connect: Callable[[str], Transport],
-                 owner: lock.LockOwner, report: Report):
-        self.job, self.transport, self.connect, self.owner = job, transport, connect, owner
+    def __init__(self, job: HostJob, transport: Transport, connect: Callable[[str], Transport], report: Report):
+        self.job, self.transport, self.connect = job, transport, connect
         self.report = lambda what: report(job.name, what)
         self.started = time.monotonic()
 
-    def run(self, force_unlock: bool = False) -> HostOutcome:
-        self.report("taking the deploy lock")
-        lock.acquire(self.transport, ROLES_ROOT, self.owner, force=force_unlock)
-        try:
-            return self._run_locked()
-        finally:
-            try:
-                lock.release(self.transport, ROLES_ROOT, self.owner)
-            except TransportError:
-                pass
-
-    def _run_locked(self) -> HostOutcome:
+    def run(self) -> HostOutcome:
+        """Run under the host's deploy lock (fleetctl.deploy.run)."""
         files = self.job.roles.files
         self.report("reading the roles' files")
         steps = file_steps(files, read_file_states(self.transport, [file.path for file in files]))
         if not steps:
-            return self._outcome("unchanged", f"roles {', '.join(self.job.roles.roles)}: nothing to change")
+            return self._outcome(HostResult.UNCHANGED, f"roles {', '.join(self.job.roles.roles)}: nothing to change")
         try:
             self._hooks("before_host")
             self._hooks("before_switch")
@@ -54,9 +41,9 @@ class RoleHostDeploy:
             self._hooks("after_switch")
             self._hooks("after_host")
         except (StepFailed, TransportError, hook_runner.HookFailed) as error:
-            return self._outcome("failed", str(error))
+            return self._outcome(HostResult.FAILED, str(error))
         written = sum(1 for step in steps if isinstance(step, WriteFile))
-        return self._outcome("deployed", f"roles {', '.join(self.job.roles.roles)}: {written} file(s) written,"
+        return self._outcome(HostResult.DEPLOYED, f"roles {', '.join(self.job.roles.roles)}: {written} file(s) written,"
                                          f" {len(steps)} step(s)")
 
     def _hooks(self, point: str) -> None:
@@ -64,5 +51,5 @@ class RoleHostDeploy:
         hook_runner.run_hooks(self.job.roles.hooks_at(point), self.job.name, environment, self.transport,
                               self.connect, self.report)
 
-    def _outcome(self, result: str, detail: str) -> HostOutcome:
-        return HostOutcome(self.job.name, result, None, None, "-", 0, time.monotonic() - self.started, detail)
+    def _outcome(self, result: HostResult, detail: str) -> HostOutcome:
+        return HostOutcome(self.job.name, result, None, None, None, 0, time.monotonic() - self.started, detail)

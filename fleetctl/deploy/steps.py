@@ -10,10 +10,12 @@ import difflib
 import hashlib
 from dataclasses import dataclass, field
 
-from fleetctl.deploy.hoststate import HostState, unit_path
+from fleetctl.deploy.hoststate import HostState
+from fleetctl.domain import Activation, Mode, ReleaseAction
 from fleetctl.inventory import AppSpec
 from fleetctl.policy import Decision
-from fleetctl.runtime import INSTALLED_RUNTIME_PATH
+from fleetctl.inventory.app import FLEET_ETC
+from fleetctl.runtime import INSTALLED_RUNTIME_DIR, INSTALLED_RUNTIME_PATH
 from fleetctl.transport import quote_command
 
 # Unpacks an uploaded archive beside the releases, builds it when it has a
@@ -45,7 +47,7 @@ fi
 """
 
 
-# Records what was started and passed the health gate (activation_marker), so a
+# Records what was started and passed the health gate (host_marker), so a
 # deploy interrupted between the switch and the health gate is not "unchanged".
 MARK_ACTIVATED_SCRIPT = """set -eu
 root=$1 marker=$2
@@ -99,6 +101,7 @@ class DesiredState:
     archive: bytes | None  # None: the release must already be on the host
     has_lockfile: bool
     unit: str
+    process: str  # the process file: how the unit starts the app (RunningProcess as JSON)
     env: str
     runtime: bytes
     role_files: tuple = ()  # RenderedFile: what the host's roles render onto it
@@ -108,9 +111,9 @@ class DesiredState:
 class HostChanges:
     prepare: tuple[Step, ...]  # before the switch: nothing the running app sees
     switch: tuple[Step, ...]
-    activation: str  # 'none' | 'reload' | 'restart'
+    activation: Activation
     activate: tuple[Step, ...]
-    release_action: str  # 'upload' | 'switch' | 'none'
+    release_action: ReleaseAction
     unit_diff: str
     files: tuple[Step, ...] = ()  # the roles' files and their on_change, after prepare, before the switch
 
@@ -127,19 +130,10 @@ def sha256_text(text: str | bytes) -> str:
     return hashlib.sha256(text.encode() if isinstance(text, str) else text).hexdigest()
 
 
-def activation_marker(release_id: str | None, env: str | None, unit: str | None, runtime_sha256: str | None) -> str:
-    """One line naming what a running service was started from: release, env file, unit and,
-    for a clustered unit, the runtime (a single-mode app does not run the shared runtime)."""
-    clustered = unit is not None and INSTALLED_RUNTIME_PATH in unit
-    return " ".join((
-        release_id or "-", sha256_text(env) if env is not None else "-", sha256_text(unit) if unit else "-",
-        (runtime_sha256 or "-") if clustered else "-",
-    ))
-
-
 def host_marker(state: HostState) -> str:
-    """The activation marker the host's files call for now (env and unit by their hashes)."""
-    clustered = state.unit is not None and INSTALLED_RUNTIME_PATH in state.unit
+    """One line naming what the host's files call for now: release, env file and unit (by their
+    hashes) and, for a clustered app, the runtime (a single process does not run the shared runtime)."""
+    clustered = state.clustered
     return " ".join((
         state.current or "-", state.env_sha256 or "-", sha256_text(state.unit) if state.unit else "-",
         (state.runtime_sha256 or "-") if clustered else "-",
@@ -179,10 +173,10 @@ def host_changes(desired: DesiredState, state: HostState, previous_after: str | 
             "--shell", "/usr/sbin/nologin", app.user)))
     if not state.installed:
         prepare.append(Command("create the app's folders", (
-            "install", "-d", "-m", "0755", app.root, app.releases_dir, "/etc/fleet", "/opt/fleet/runtime")))
+            "install", "-d", "-m", "0755", app.root, app.releases_dir, FLEET_ETC, INSTALLED_RUNTIME_DIR)))
         prepare.append(Command(f"create {app.shared}, writable by {app.user}", (
             "install", "-d", "-m", "0750", "-o", app.user, "-g", app.group, app.shared)))
-    runtime_changed = decision.mode == "cluster" and state.runtime_sha256 != sha256_text(desired.runtime)
+    runtime_changed = decision.mode is Mode.CLUSTER and state.runtime_sha256 != sha256_text(desired.runtime)
     if runtime_changed:
         prepare.append(WriteFile("install the cluster runtime", INSTALLED_RUNTIME_PATH, desired.runtime, 0o644))
     release_present = desired.release_id in state.releases
@@ -199,8 +193,10 @@ def host_changes(desired: DesiredState, state: HostState, previous_after: str | 
         prepare.append(WriteFile(f"write {app.env_file}", app.env_file, desired.env.encode(), 0o600, secret=True))
     unit_changed = state.unit != desired.unit
     if unit_changed:
-        prepare.append(WriteFile(f"write {app.unit_name}", unit_path(app), desired.unit.encode(), 0o644))
+        prepare.append(WriteFile(f"write {app.unit_name}", app.unit_path, desired.unit.encode(), 0o644))
         prepare.append(Command("reload systemd's units", ("systemctl", "daemon-reload")))
+    if state.process != desired.process:  # read by fleetctl only: it never needs a restart
+        prepare.append(WriteFile(f"write {app.process_file}", app.process_file, desired.process.encode(), 0o644))
     if not state.enabled:
         prepare.append(Command(f"enable {app.unit_name}", ("systemctl", "enable", "--quiet", app.unit_name)))
 
@@ -213,40 +209,41 @@ def host_changes(desired: DesiredState, state: HostState, previous_after: str | 
     release_pending, files_pending = _pending_activation(state)
     activation = _activation(decision, state, bool(switch) or release_pending,
                              unit_changed or env_changed or runtime_changed or files_pending)
-    activate = () if activation == "none" else (activate_command(app, activation),)
+    activate = () if activation is Activation.NONE else (activate_command(app, activation),)
     return HostChanges(
         prepare=tuple(prepare),
         switch=tuple(switch),
         activation=activation,
         activate=activate,
-        release_action="upload" if not release_present else ("switch" if switch else "none"),
+        release_action=(ReleaseAction.UPLOAD if not release_present
+                        else ReleaseAction.SWITCH if switch else ReleaseAction.NONE),
         unit_diff=unit_diff(app, state.unit, desired.unit),
         files=files,
     )
 
 
-def _activation(decision: Decision, state: HostState, switched: bool, process_changed: bool) -> str:
+def _activation(decision: Decision, state: HostState, switched: bool, process_changed: bool) -> Activation:
     """A clustered app whose unit, environment and runtime are unchanged reloads with
     zero downtime; anything else that changed, or a service not running, restarts."""
     if state.active != "active":
-        return "restart"
+        return Activation.RESTART
     if process_changed:
-        return "restart"
+        return Activation.RESTART
     if not switched:
-        return "none"
-    return "reload" if decision.mode == "cluster" else "restart"
+        return Activation.NONE
+    return Activation.RELOAD if decision.mode is Mode.CLUSTER else Activation.RESTART
 
 
-def activate_command(app: AppSpec, activation: str) -> Command:
-    if activation == "restart":
+def activate_command(app: AppSpec, activation: Activation) -> Command:
+    if activation is Activation.RESTART:
         # A deploy's restart is not a crash: clear the unit's start rate limit first, or the
         # sixth deploy within StartLimitIntervalSec fails with start-limit-hit.
         return Command(f"restart {app.unit_name}", (app.unit_name,), script=RESTART_SCRIPT)
-    return Command(f"{activation} {app.unit_name}", ("systemctl", activation, app.unit_name))
+    return Command(f"{activation} {app.unit_name}", ("systemctl", activation.value, app.unit_name))
 
 
 def unit_diff(app: AppSpec, installed: str | None, desired: str) -> str:
-    path = unit_path(app)
+    path = app.unit_path
     return "".join(difflib.unified_diff(
         (installed or "").splitlines(keepends=True), desired.splitlines(keepends=True),
         fromfile=f"{path} (on host)" if installed else "/dev/null", tofile=f"{path} (new)",

@@ -1,10 +1,10 @@
 """Probe hosts: run probe.sh in one exec per host and parse it, many hosts at once."""
 
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from fleetctl.facts.model import Facts, KnownVirt, NodeVersions
+from fleetctl.fanout import fan_out
 from fleetctl.facts.probecache import ProbeCache
 from fleetctl.facts.parse import detected_virt, node_identity, parse_probe
 from fleetctl.facts.script import probe_script
@@ -70,8 +70,10 @@ def probe_host(
         return ProbeResult(spec.name, facts, None, raw, extra)
     except (TransportError, ProbeParseError) as error:
         return ProbeResult(spec.name, None, str(error))
-    except Exception as error:  # a row must never take the whole run down
-        return ProbeResult(spec.name, None, f"{spec.name}: unexpected {type(error).__name__}: {error}")
+
+
+def _unexpected(spec: ConnectionSpecLike, error: Exception) -> ProbeResult:
+    return ProbeResult(spec.name, None, f"{spec.name}: unexpected {type(error).__name__}: {error}")
 
 
 def probe_hosts(
@@ -87,18 +89,11 @@ def probe_hosts(
 
     also(spec, transport), when given, reads more from each host over the probe's connection.
     """
-    if not specs:
-        return []
-
     def probe(spec: ConnectionSpecLike) -> ProbeResult:
         then = (lambda transport: also(spec, transport)) if also is not None else None
-        result = probe_host(spec, trust_on_first_use, ssh_config_file, then, probe_cache)
-        if on_result is not None:
-            on_result(result)
-        return result
+        return probe_host(spec, trust_on_first_use, ssh_config_file, then, probe_cache)
 
-    with ThreadPoolExecutor(max_workers=max(1, min(forks, len(specs)))) as pool:
-        results = list(pool.map(probe, specs))
-    if probe_cache is not None:
+    results = fan_out(specs, probe, forks, failed=_unexpected, on_row=on_result)
+    if results and probe_cache is not None:
         probe_cache.save()
     return results

@@ -1,20 +1,25 @@
-"""Ansible YAML inventories: hosts, groups, merged variables, --limit."""
+"""Ansible YAML inventories: hosts, groups, merged variables, --limit, and each host's typed settings."""
 
-from fleetctl.inventory.app import AppSpec, app_spec
-from fleetctl.inventory.errors import InventoryError
+from fleetctl.inventory.app import FLEET_ETC, AppSpec
+from fleetctl.inventory.docs import variables_markdown
+from fleetctl.inventory.errors import InventoryError, RoleError
 from fleetctl.inventory.loader import load_inventory
 from fleetctl.inventory.model import ConnectionSpec, Group, Host, Inventory
-from fleetctl.inventory.variables import FLEET_VARIABLES, variables_markdown
+from fleetctl.inventory.schema import FLEET_VARIABLES
+from fleetctl.inventory.settings import PolicySettings, RolloutSettings
 
 __all__ = [
     "AppSpec",
     "ConnectionSpec",
+    "FLEET_ETC",
     "FLEET_VARIABLES",
     "Group",
     "Host",
     "Inventory",
     "InventoryError",
-    "app_spec",
+    "PolicySettings",
+    "RoleError",
+    "RolloutSettings",
     "load_inventory",
     "variables_markdown",
 ]

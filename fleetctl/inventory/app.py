@@ -1,11 +1,15 @@
-"""The app a host runs, from its fleet_app_* variables, and where it lives on the host."""
+"""The app a host runs, from its fleet_app_* variables, and every path of it on the host.
+
+The paths are written out here and nowhere else.
+"""
 
 from dataclasses import dataclass
 
-from fleetctl.inventory.errors import InventoryError
+from fleetctl.runtime import STATE_FILE_NAME
 
 FLEET_ETC = "/etc/fleet"
 APPS_ROOT = "/opt"
+UNIT_DIR = "/etc/systemd/system"
 
 
 @dataclass(frozen=True)
@@ -54,20 +58,16 @@ class AppSpec:
     def unit_name(self) -> str:
         return f"fleet-{self.name}.service"
 
+    @property
+    def unit_path(self) -> str:
+        return f"{UNIT_DIR}/{self.unit_name}"
 
-def app_spec(host) -> AppSpec:
-    """The AppSpec of an inventory Host (its vars were validated at load time)."""
-    variables = host.vars
-    name = variables.get("fleet_app_name")
-    if not name:
-        raise InventoryError(f"host {host.name}: fleet_app_name is not set")
-    return AppSpec(
-        name=name,
-        user=variables.get("fleet_app_user") or name,
-        entry=variables["fleet_app_entry"],
-        port=variables["fleet_app_port"],
-        health_path=variables["fleet_app_health_path"],
-        writable_paths=tuple(variables["fleet_app_writable_paths"]),
-        env=tuple(sorted(variables["fleet_app_env"].items())),
-        src=variables.get("fleet_app_src"),
-    )
+    @property
+    def process_file(self) -> str:
+        """How the deploy started the app (fleetctl.domain.RunningProcess, as JSON), beside its env file."""
+        return f"{FLEET_ETC}/{self.name}.process.json"
+
+    @property
+    def runtime_state_file(self) -> str:
+        """The cluster runtime's state (workers, their releases), in the unit's RuntimeDirectory."""
+        return f"/run/{self.name}/{STATE_FILE_NAME}"

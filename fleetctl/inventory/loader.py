@@ -18,10 +18,11 @@ from types import MappingProxyType
 from fleetctl.inventory.errors import InventoryError
 from fleetctl.inventory.hostranges import expand_host_pattern
 from fleetctl.inventory.model import Group, Host, Inventory
-from fleetctl.inventory.variables import VariableValueError, check_variable, fleet_defaults
+from fleetctl.inventory.roledefaults import role_defaults
+from fleetctl.inventory.schema import check_variable, fleet_defaults
+from fleetctl.inventory.values import VariableValueError
 from fleetctl.inventory.varsfiles import names_with_vars_files, vars_files_for
-from fleetctl.inventory.yamlfile import LocatedMap, load_yaml
-from fleetctl.roles.role import load_role
+from fleetctl.yamlfile import LocatedMap, load_yaml
 
 ADDRESS_VARIABLES = ("ansible_host", "ansible_ssh_host")
 # An address ssh can take as a destination: no whitespace, and no leading '-'
@@ -69,7 +70,7 @@ class _InventoryReader:
         self.nesting_lines: dict[tuple[str, str], int] = {}  # (parent, child) -> line listing the child
 
     def read(self) -> Inventory:
-        data = load_yaml(self.path, self.shown_as)
+        data = load_yaml(self.path, self.shown_as, InventoryError)
         if data is None:
             raise InventoryError("the inventory is empty", self.shown_as, 1)
         if not isinstance(data, LocatedMap):
@@ -193,7 +194,7 @@ class _InventoryReader:
 
     def _read_vars_file(self, path: Path) -> dict:
         shown = os.path.join(self.shown_dir, os.path.relpath(path, self.base_dir))
-        data = load_yaml(path, shown)
+        data = load_yaml(path, shown, InventoryError)
         line = data.line if isinstance(data, LocatedMap) else 1
         return self._checked_vars(data, shown, line, "a vars file")
 
@@ -245,10 +246,10 @@ class _InventoryReader:
             for layer in layers:
                 inventory_vars.update(layer)
             # Role defaults sit below everything the inventory sets (Ansible's role defaults).
-            role_defaults: dict = {}
+            from_roles: dict = {}
             for role_path in inventory_vars.get("fleet_roles", ()):
-                role_defaults.update(load_role(Path(role_path)).defaults)
-            merged = {**fleet_defaults(), **role_defaults, **inventory_vars}
+                from_roles.update(role_defaults(Path(role_path)))
+            merged = {**fleet_defaults(), **from_roles, **inventory_vars}
             self._check_address(draft, merged)
             hosts.append(Host(draft.name, tuple(groups), MappingProxyType(merged)))
         groups = {

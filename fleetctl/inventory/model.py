@@ -1,9 +1,14 @@
 """What an inventory is once loaded: hosts, groups and how to reach each host."""
 
+import functools
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from fleetctl.inventory.app import AppSpec
 from fleetctl.inventory.limit import select_hosts
+from fleetctl.inventory.settings import (
+    PolicySettings, RolloutSettings, app_settings, policy_settings, rollout_settings,
+)
 
 
 @dataclass(frozen=True)
@@ -27,6 +32,20 @@ class Host:
     name: str
     groups: tuple[str, ...]  # every group the host is in, ancestors included, 'all' first
     vars: MappingProxyType = field(hash=False, compare=False)  # merged; every fleet_* present
+
+    @functools.cached_property
+    def app(self) -> AppSpec | None:
+        """The app it runs; None for a host without one (fleet_app_name unset)."""
+        return app_settings(self.vars)
+
+    @functools.cached_property
+    def policy(self) -> PolicySettings:
+        """Its policy variables; InventoryError when they contradict each other."""
+        return policy_settings(self.name, self.vars)
+
+    @functools.cached_property
+    def rollout(self) -> RolloutSettings:
+        return rollout_settings(self.vars)
 
     @property
     def connection(self) -> ConnectionSpec:

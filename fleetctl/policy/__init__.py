@@ -1,6 +1,6 @@
 """The decision table: which process mode, scheduling and worker count a host gets."""
 
-from fleetctl.policy.decide import PRIMARY_MEMORY_MB, Decision, check_policy_variables, decide
+from fleetctl.policy.decide import PRIMARY_MEMORY_MB, Decision, decide
 from fleetctl.policy.errors import PolicyError
 from fleetctl.policy.table import DecisionTable, Row, load_table
 
@@ -10,7 +10,6 @@ __all__ = [
     "DecisionTable",
     "PolicyError",
     "Row",
-    "check_policy_variables",
     "decide",
     "load_table",
 ]

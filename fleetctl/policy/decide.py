@@ -6,7 +6,8 @@ Pure: the same facts, variables and table always give the same Decision.
 import math
 from dataclasses import asdict, dataclass
 
-from fleetctl.inventory.variables import FLEET_VARIABLES_BY_NAME, VariableValueError
+from fleetctl.domain import Mode, Scheduling
+from fleetctl.inventory import PolicySettings
 from fleetctl.policy.errors import PolicyError
 from fleetctl.policy.table import AUTO, DecisionTable, Row
 
@@ -14,21 +15,12 @@ from fleetctl.policy.table import AUTO, DecisionTable, Row
 # on top of the workers' when MemoryMax is derived.
 PRIMARY_MEMORY_MB = 64
 
-POLICY_VARIABLES = (
-    "fleet_mode",
-    "fleet_workers",
-    "fleet_scheduling",
-    "fleet_reserve_cpus",
-    "fleet_worker_memory_mb",
-    "fleet_reserve_memory_mb",
-)
-
 
 @dataclass(frozen=True)
 class Decision:
-    mode: str  # 'single' | 'cluster'
+    mode: Mode
     workers: int  # 1 for single
-    scheduling: str | None  # 'rr' | 'none'; None for single
+    scheduling: Scheduling | None  # None for single
     reason: str
     row: str | None  # name of the table row that matched; None if none did and a variable decided
     memory_max_mb: int
@@ -38,27 +30,15 @@ class Decision:
 
 
 @dataclass(frozen=True)
-class _Policy:
-    """The policy variables of one host, validated, defaults filled in."""
-
-    mode: str | None
-    workers: int | None
-    scheduling: str | None
-    reserve_cpus: int
-    worker_memory_mb: int
-    reserve_memory_mb: int
-
-
-@dataclass(frozen=True)
 class _Outcome:
-    mode: str
+    mode: Mode
     workers: int
-    scheduling: str | None
+    scheduling: Scheduling | None
     reason: str
 
 
-def decide(facts, host_vars, table: DecisionTable) -> Decision:
-    policy = _read_policy(host_vars)
+def decide(facts, policy: PolicySettings, table: DecisionTable) -> Decision:
+    """policy: the host's policy settings (the inventory checked them when it built them)."""
     row = table.first_match(facts)
     if row is None and policy.mode is None and policy.workers is None:
         raise PolicyError(
@@ -77,53 +57,7 @@ def decide(facts, host_vars, table: DecisionTable) -> Decision:
     )
 
 
-def check_policy_variables(host_vars) -> None:
-    """Raise PolicyError for bad or conflicting policy variables, before any host is probed."""
-    _read_policy(host_vars)
-
-
-def _read_policy(host_vars) -> _Policy:
-    values = {}
-    for name in POLICY_VARIABLES:
-        variable = FLEET_VARIABLES_BY_NAME[name]
-        value = host_vars.get(name, variable.default)
-        if value is not None:
-            try:
-                value = variable.type.check(name, value, base_dir=".")
-            except VariableValueError as exc:
-                raise PolicyError(str(exc)) from None
-        values[name] = value
-    policy = _Policy(
-        mode=values["fleet_mode"],
-        workers=values["fleet_workers"],
-        scheduling=values["fleet_scheduling"],
-        reserve_cpus=values["fleet_reserve_cpus"],
-        worker_memory_mb=values["fleet_worker_memory_mb"],
-        reserve_memory_mb=values["fleet_reserve_memory_mb"],
-    )
-    _check_combination(policy)
-    return policy
-
-
-def _check_combination(policy: _Policy):
-    if policy.mode == "single" and policy.workers not in (None, 1):
-        raise PolicyError(
-            f"fleet_workers: {policy.workers} conflicts with fleet_mode: single (a single process is one worker);"
-            " remove one of them"
-        )
-    if policy.mode == "single" and policy.scheduling is not None:
-        raise PolicyError(
-            f"fleet_scheduling: {policy.scheduling} conflicts with fleet_mode: single (scheduling is for cluster);"
-            " remove one of them"
-        )
-    if policy.mode is None and policy.workers == 1 and policy.scheduling is not None:
-        raise PolicyError(
-            f"fleet_scheduling: {policy.scheduling} conflicts with fleet_workers: 1, which means single;"
-            " set fleet_mode: cluster for a one-worker cluster"
-        )
-
-
-def _auto_workers(facts, policy: _Policy) -> tuple[int, str]:
+def _auto_workers(facts, policy: PolicySettings) -> tuple[int, str]:
     """floor(effective CPUs) - reserved CPUs, capped by memory, at least 1; and why."""
     whole_cpus = math.floor(facts.cpus_effective)
     by_cpu = whole_cpus - policy.reserve_cpus
@@ -141,68 +75,69 @@ def _auto_workers(facts, policy: _Policy) -> tuple[int, str]:
     return max(1, min(by_cpu, by_memory)), why
 
 
-def _from_row(row: Row, facts, policy: _Policy) -> _Outcome:
+def _from_row(row: Row, facts, policy: PolicySettings) -> _Outcome:
     said = f"row {row.name}: {row.reason}"
-    if row.mode == "single":
-        return _Outcome("single", 1, None, said)
+    if row.mode is Mode.SINGLE:
+        return _Outcome(Mode.SINGLE, 1, None, said)
     if row.workers != AUTO:
-        return _Outcome("cluster", row.workers, row.scheduling, f"{said}; the table sets {row.workers} workers")
+        return _Outcome(Mode.CLUSTER, row.workers, row.scheduling, f"{said}; the table sets {row.workers} workers")
     workers, why = _auto_workers(facts, policy)
     if workers == 1:
-        return _Outcome("single", 1, None, f"{said}; but {why}, and one worker means single")
-    return _Outcome("cluster", workers, row.scheduling, f"{said}; {why}")
+        return _Outcome(Mode.SINGLE, 1, None, f"{said}; but {why}, and one worker means {Mode.SINGLE}")
+    return _Outcome(Mode.CLUSTER, workers, row.scheduling, f"{said}; {why}")
 
 
-def _apply_overrides(from_table: _Outcome | None, facts, policy: _Policy) -> _Outcome:
+def _apply_overrides(from_table: _Outcome | None, facts, policy: PolicySettings) -> _Outcome:
     table_said = (
         f"the table said {_summary(from_table)} ({from_table.reason})" if from_table else "no table row matched"
     )
-    if policy.mode == "single":
-        return _Outcome("single", 1, None, f"fleet_mode: single decides; {table_said}")
-    if policy.mode == "cluster" or (policy.workers is not None and policy.workers >= 2):
-        decided_by = "fleet_mode: cluster" if policy.mode == "cluster" else f"fleet_workers: {policy.workers}"
+    if policy.mode is Mode.SINGLE:
+        return _Outcome(Mode.SINGLE, 1, None, f"fleet_mode: {Mode.SINGLE} decides; {table_said}")
+    if policy.mode is Mode.CLUSTER or (policy.workers is not None and policy.workers >= 2):
+        decided_by = f"fleet_mode: {Mode.CLUSTER}" if policy.mode is Mode.CLUSTER else f"fleet_workers: {policy.workers}"
         workers, workers_why = _cluster_workers(from_table, facts, policy)
         scheduling, scheduling_why = _cluster_scheduling(from_table, policy)
-        reason = f"{decided_by} decides cluster with {workers} workers{workers_why}{scheduling_why}; {table_said}"
-        return _Outcome("cluster", workers, scheduling, reason)
+        reason = f"{decided_by} decides {Mode.CLUSTER} with {workers} workers{workers_why}{scheduling_why}; {table_said}"
+        return _Outcome(Mode.CLUSTER, workers, scheduling, reason)
     if policy.workers == 1:
-        return _Outcome("single", 1, None, f"fleet_workers: 1 decides single; {table_said}")
+        return _Outcome(Mode.SINGLE, 1, None, f"fleet_workers: 1 decides {Mode.SINGLE}; {table_said}")
     # No mode or worker override: the table's outcome, perhaps with another scheduling.
     if policy.scheduling is None:
         return from_table
-    if from_table.mode == "single":
-        return _Outcome("single", 1, None, f"{from_table.reason} (fleet_scheduling ignored: single has no scheduling)")
+    if from_table.mode is Mode.SINGLE:
+        return _Outcome(Mode.SINGLE, 1, None,
+                        f"{from_table.reason} (fleet_scheduling ignored: {Mode.SINGLE} has no scheduling)")
     return _Outcome(
-        "cluster", from_table.workers, policy.scheduling,
+        Mode.CLUSTER, from_table.workers, policy.scheduling,
         f"{from_table.reason}; fleet_scheduling: {policy.scheduling} sets the scheduling",
     )
 
 
-def _cluster_workers(from_table: _Outcome | None, facts, policy: _Policy) -> tuple[int, str]:
+def _cluster_workers(from_table: _Outcome | None, facts, policy: PolicySettings) -> tuple[int, str]:
     if policy.workers is not None:
         return policy.workers, ""
-    if from_table is not None and from_table.mode == "cluster":
+    if from_table is not None and from_table.mode is Mode.CLUSTER:
         return from_table.workers, " as the table sized it"
     workers, why = _auto_workers(facts, policy)
     return workers, f" ({why})"
 
 
-def _cluster_scheduling(from_table: _Outcome | None, policy: _Policy) -> tuple[str, str]:
+def _cluster_scheduling(from_table: _Outcome | None, policy: PolicySettings) -> tuple[Scheduling, str]:
     if policy.scheduling is not None:
         return policy.scheduling, f", scheduling {policy.scheduling} from fleet_scheduling"
     if from_table is not None and from_table.scheduling is not None:
         return from_table.scheduling, f", scheduling {from_table.scheduling}"
-    return "rr", ", scheduling rr"
+    return Scheduling.RR, f", scheduling {Scheduling.RR}"
 
 
-def _memory_max_mb(outcome: _Outcome, facts, policy: _Policy) -> int:
+def _memory_max_mb(outcome: _Outcome, facts, policy: PolicySettings) -> int:
     """MemoryMax for the unit: the workers' budget plus the primary's, within effective memory.
 
     A single process may use what the reserve leaves; never less than one
     worker's budget, never more than the host (or container) has.
     """
     effective = int(facts.memory_effective_mb)
-    if outcome.mode == "cluster":
+    if outcome.mode is Mode.CLUSTER:
         wanted = outcome.workers * policy.worker_memory_mb + PRIMARY_MEMORY_MB
     else:
         wanted = effective - policy.reserve_memory_mb
@@ -211,9 +146,9 @@ def _memory_max_mb(outcome: _Outcome, facts, policy: _Policy) -> int:
 
 
 def _summary(outcome: _Outcome) -> str:
-    if outcome.mode == "single":
-        return "single"
-    return f"cluster with {outcome.workers} workers"
+    if outcome.mode is Mode.SINGLE:
+        return Mode.SINGLE
+    return f"{Mode.CLUSTER} with {outcome.workers} workers"
 
 
 def _describe_facts(facts) -> str:

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from fleetctl.inventory.errors import InventoryError
-from fleetctl.inventory.yamlfile import LocatedMap, load_yaml
+from fleetctl.domain import Mode, Scheduling
 from fleetctl.policy.errors import PolicyError
 from fleetctl.policy.versions import parse_range, parse_version, version_in_range
+from fleetctl.yamlfile import LocatedMap, load_yaml
 
 DEFAULT_TABLE_NAME = "default-table.yaml"
 CHOICE_KEYS = ("kind", "arch")
@@ -20,8 +20,6 @@ RANGE_KEYS = ("cpus_effective", "cpus_online", "memory_effective_mb")
 VERSION_KEYS = ("node_version",)
 MATCH_KEYS = CHOICE_KEYS + RANGE_KEYS + VERSION_KEYS
 BOUNDS = ("gt", "gte", "lt", "lte")
-MODES = ("single", "cluster")
-SCHEDULING_POLICIES = ("rr", "none")
 AUTO = "auto"
 
 
@@ -57,8 +55,8 @@ class Row:
     index: int  # 1-based position in the table
     name: str
     conditions: tuple[Condition, ...]
-    mode: str
-    scheduling: str | None
+    mode: Mode
+    scheduling: Scheduling | None
     workers: int | str | None  # an int, AUTO, or None for single
     reason: str
 
@@ -88,10 +86,7 @@ def load_table(path=None) -> DecisionTable:
 
 
 def _read_table(path: Path, shown_as: str) -> DecisionTable:
-    try:
-        data = load_yaml(path, shown_as)
-    except InventoryError as exc:
-        raise PolicyError(str(exc)) from None
+    data = load_yaml(path, shown_as, PolicyError)
     if not isinstance(data, LocatedMap) or set(data) != {"rows"}:
         raise PolicyError(f"{shown_as}:1: a decision table is a mapping with one key, rows")
     rows = data["rows"]
@@ -197,18 +192,20 @@ def _parse_result(result, place: _RowPlace):
         key = sorted(unknown, key=str)[0]
         raise place.error(f"unknown result key {key} (use mode, scheduling, workers)", line_of(key))
     mode = result.get("mode")
-    if mode not in MODES:
-        raise place.error(f"result mode must be single or cluster, got {mode!r}", line_of("mode"))
-    if mode == "single":
+    if mode not in tuple(Mode):
+        raise place.error(f"result mode must be {' or '.join(Mode)}, got {mode!r}", line_of("mode"))
+    mode = Mode(mode)
+    if mode is Mode.SINGLE:
         if "scheduling" in result:
             raise place.error("a single result takes no scheduling", line_of("scheduling"))
         if result.get("workers", 1) != 1:
             raise place.error("a single result runs 1 worker; use mode cluster for more", line_of("workers"))
         return mode, None, None
-    scheduling = result.get("scheduling", "rr")
-    if scheduling not in SCHEDULING_POLICIES:
-        raise place.error(f"result scheduling must be rr or none, got {scheduling!r}", line_of("scheduling"))
+    scheduling = result.get("scheduling", Scheduling.RR)
+    if scheduling not in tuple(Scheduling):
+        raise place.error(f"result scheduling must be {' or '.join(Scheduling)}, got {scheduling!r}",
+                          line_of("scheduling"))
     workers = result.get("workers", AUTO)
     if workers != AUTO and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
         raise place.error(f"result workers must be auto or an integer >= 1, got {workers!r}", line_of("workers"))
-    return mode, scheduling, workers
+    return mode, Scheduling(scheduling), workers

@@ -16,13 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
-from fleetctl.deploy.hooks import Hook
-from fleetctl.inventory.errors import InventoryError
-from fleetctl.inventory.limit import select_hosts
-from fleetctl.inventory.model import Host, Inventory
-from fleetctl.inventory.variables import HOOK_POINTS
-from fleetctl.roles.role import Command, Role, RoleError, RoleHook, load_role
-from fleetctl.roles.templating import environment
+from fleetctl.domain import HOOK_POINTS, Command, Hook
+from fleetctl.inventory import Host, Inventory, InventoryError, RoleError
+from fleetctl.roles.role import Role, RoleHook, load_role
+from fleetctl.templating import environment
 
 
 @functools.cache
@@ -56,7 +53,7 @@ NO_ROLES = HostRoles((), (), MappingProxyType({}))
 
 
 def roles_of(host: Host) -> list[Role]:
-    return [load_role(Path(path)) for path in host.vars.get("fleet_roles") or ()]
+    return [load_role(Path(path)) for path in host.rollout.roles]
 
 
 def inventory_roles(inventory: Inventory, hosts: Sequence[Host]) -> dict[str, HostRoles]:
@@ -72,10 +69,8 @@ def inventory_roles(inventory: Inventory, hosts: Sequence[Host]) -> dict[str, Ho
         roles = roles_of(host)
         files = tuple(rendered for role in roles for rendered in _render_files(role, host, context))
         hooks: dict[str, list[Hook]] = {point: [] for point in HOOK_POINTS}
-        for point, entries in host.vars.get("fleet_hooks", {}).items():
-            for entry in entries:
-                command = entry["command"] if isinstance(entry["command"], str) else tuple(entry["command"])
-                hooks[point].append(Hook(point, command, entry["delegate_to"], "fleet_hooks"))
+        for hook in host.rollout.hooks:
+            hooks[hook.point].append(hook)
         for role in roles:
             for hook in role.hooks:
                 if hook.during is None:
@@ -101,7 +96,7 @@ class _Context:
         self.groups.setdefault("all", [host.name for host in inventory.hosts])
 
     def inventory_hostnames(self, pattern: str) -> list[str]:
-        return [host.name for host in select_hosts(self.inventory, pattern)]
+        return [host.name for host in self.inventory.select(pattern)]
 
     def of(self, host: Host, **extra) -> dict:
         return {
@@ -113,7 +108,7 @@ class _Context:
 
 
 def _render(role: Role, host: Host, what: str, text: str, variables: dict) -> str:
-    import jinja2  # see fleetctl.roles.templating
+    import jinja2  # see fleetctl.templating
 
     try:
         return _strings().from_string(text).render(variables)
@@ -122,7 +117,7 @@ def _render(role: Role, host: Host, what: str, text: str, variables: dict) -> st
 
 
 def _render_files(role: Role, host: Host, context: _Context) -> list[RenderedFile]:
-    import jinja2  # see fleetctl.roles.templating
+    import jinja2  # see fleetctl.templating
 
     variables = context.of(host)
     files = []
@@ -172,7 +167,7 @@ def _during_hooks(inventory: Inventory, context: _Context) -> list[tuple[str, Ro
                                   context.of(role_host)).strip()
                 try:
                     # A host never joins its own rollout this way (a load balancer does not drain itself).
-                    matched = {host.name for host in select_hosts(inventory, pattern)} - {role_host.name}
+                    matched = {host.name for host in inventory.select(pattern)} - {role_host.name}
                 except InventoryError as error:  # the pattern matches nothing
                     raise RoleError(f"host {role_host.name}: role {role.name}: during {pattern!r}: {error}") from None
                 found.append((role_host.name, role, hook, matched))

@@ -14,24 +14,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from fleetctl.inventory.errors import InventoryError
-from fleetctl.inventory.variables import HOOK_POINTS, VariableValueError, check_variable
-from fleetctl.inventory.yamlfile import LocatedMap, load_yaml
-from fleetctl.roles.templating import environment
+from fleetctl.domain import Command
+from fleetctl.inventory import RoleError
+from fleetctl.inventory.hooks import HookSpecError, read_hooks
+from fleetctl.inventory.roledefaults import DEFAULTS_FILE, role_defaults
+from fleetctl.templating import environment
+from fleetctl.yamlfile import LocatedMap, load_yaml
 
 if TYPE_CHECKING:
     import jinja2
 
-ROLE_FILES = ("defaults.yaml", "templates.yaml", "hooks.yaml")
+ROLE_FILES = (DEFAULTS_FILE, "templates.yaml", "hooks.yaml")
 _OWNER = re.compile(r"[a-z_][a-z0-9_-]{0,31}|[0-9]+")
 _MODE = re.compile(r"0?[0-7]{3,4}")
-
-
-class RoleError(InventoryError):
-    """A broken role: one line naming the role's file and line."""
-
-
-Command = str | tuple[str, ...]  # a shell command (run by sh -c), or an argument list
 
 
 @dataclass(frozen=True)
@@ -79,7 +74,7 @@ def load_role(path: Path) -> Role:
     return Role(
         name=path.name,
         path=path,
-        defaults=_defaults(path),
+        defaults=role_defaults(path),
         templates=_templates(path),
         hooks=_hooks(path),
     )
@@ -89,24 +84,7 @@ def _read(path: Path, name: str):
     file = path / name
     if not file.is_file():
         return None, str(file)
-    return load_yaml(file, str(file)), str(file)
-
-
-def _defaults(path: Path) -> dict:
-    data, shown = _read(path, "defaults.yaml")
-    if data is None:
-        return {}
-    if not isinstance(data, LocatedMap):
-        raise RoleError("defaults.yaml must be a mapping of variables", shown, 1)
-    checked = {}
-    for name, value in data.items():
-        if name == "fleet_roles":
-            raise RoleError("a role's defaults cannot list roles (fleet_roles)", shown, data.line_of(name))
-        try:
-            checked[name] = check_variable(name, value, path)
-        except VariableValueError as error:
-            raise RoleError(str(error), shown, data.line_of(name)) from None
-    return checked
+    return load_yaml(file, str(file), RoleError), str(file)
 
 
 def _templates(path: Path) -> tuple[RoleTemplate, ...]:
@@ -161,39 +139,37 @@ def _hooks(path: Path) -> tuple[RoleHook, ...]:
     data, shown = _read(path, "hooks.yaml")
     if data is None:
         return ()
-    if not isinstance(data, LocatedMap):
-        raise RoleError(f"hooks.yaml must be a mapping of {', '.join(HOOK_POINTS)} to lists of hooks", shown, 1)
+    try:
+        specs = read_hooks(data, "", allow_during=True)
+    except HookSpecError as error:
+        raise RoleError(str(error), shown, _line_of(data, error)) from None
+    # read_hooks keeps the file's order: each spec is the next entry of its point.
+    places = [(entries, index) for entries in data.values() for index in range(len(entries))]
     hooks = []
-    for point, entries in data.items():
-        line = data.line_of(point)
-        if point not in HOOK_POINTS:
-            raise RoleError(f"unknown hook point {point!r} (known: {', '.join(HOOK_POINTS)})", shown, line)
-        if not isinstance(entries, list):
-            raise RoleError(f"{point} must be a list of hooks", shown, line)
-        for index, entry in enumerate(entries):
-            where = f"{point}[{index}]"
-            if isinstance(entry, (str, list)):  # a bare command: a shell string or an argument list
-                entry = LocatedMap(command=entry)
-                entry.line, entry.key_lines = line, {}
-            if not isinstance(entry, LocatedMap) or "command" not in entry:
-                raise RoleError(f"{where} must be a command (a string or a list) or a mapping with command",
-                                shown, line)
-            extra = set(entry) - {"command", "delegate_to", "during"}
-            if extra:
-                key = sorted(extra)[0]
-                raise RoleError(f"{where}: unknown key {key} (known: command, delegate_to, during)",
-                                shown, entry.line_of(key))
-            for key in ("delegate_to", "during"):
-                value = entry.get(key)
-                if value is not None and not (isinstance(value, str) and value.strip()):
-                    raise RoleError(f"{where}: {key} must be a non-empty string", shown, entry.line_of(key))
-                if value is not None:
-                    _compile(path, value, shown, entry.line_of(key))
-            command = _command(entry["command"], f"{where}: command", shown, entry.line_of("command"))
-            for word in (command,) if isinstance(command, str) else command:
-                _compile(path, word, shown, entry.line_of("command"))
-            hooks.append(RoleHook(point, command, entry.get("delegate_to"), entry.get("during")))
+    for spec, (entries, index) in zip(specs, places):
+        entry = entries[index] if isinstance(entries[index], LocatedMap) else None
+        line = entry.line_of("command") if entry else data.line_of(spec.point)
+        for word in (spec.command,) if isinstance(spec.command, str) else spec.command:
+            _compile(path, word, shown, line)
+        for key in ("delegate_to", "during"):
+            if getattr(spec, key) is not None:
+                _compile(path, getattr(spec, key), shown, entry.line_of(key) if entry else line)
+        hooks.append(RoleHook(spec.point, spec.command, spec.delegate_to, spec.during))
     return tuple(hooks)
+
+
+def _line_of(data, error: HookSpecError) -> int:
+    """The line of the key, entry or point a hook error is about."""
+    if not isinstance(data, LocatedMap):
+        return 1
+    if error.point is None:
+        return data.line
+    line = data.line_of(error.point)
+    entries = data.get(error.point)
+    if error.index is not None and isinstance(entries, list) and isinstance(entries[error.index], LocatedMap):
+        entry = entries[error.index]
+        line = entry.line_of(error.key) if error.key is not None else entry.line
+    return line
 
 
 def _command(value, where: str, shown: str, line: int) -> Command:

@@ -6,10 +6,10 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from fleetctl.domain import HostResult
 from fleetctl.resources import state_dir
 
 RECORDS_DIR = state_dir() / "rollouts"
-DONE = ("deployed", "unchanged")
 
 
 @dataclass
@@ -18,11 +18,11 @@ class RolloutRecord:
     command: str  # deploy | rollback
     release: str | None  # the release deployed (None for a rollback)
     started: float = field(default_factory=time.time)
-    hosts: dict[str, str] = field(default_factory=dict)  # host -> result so far
+    hosts: dict[str, str] = field(default_factory=dict)  # host -> its HostResult so far
     finished: bool = False
 
     def done_hosts(self) -> set[str]:
-        return {host for host, result in self.hosts.items() if result in DONE}
+        return {host for host, result in self.hosts.items() if HostResult(result).ok}
 
 
 def record_path(inventory: Path, records_dir: Path = RECORDS_DIR) -> Path:

@@ -2,13 +2,14 @@
 
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
-from fleetctl.deploy.host import HostDeploy, HostJob, HostOutcome, Report
+from fleetctl.deploy.job import HostJob, HostOutcome, Report, failed_before_start
 from fleetctl.deploy.lock import LockHeld, LockOwner
-from fleetctl.deploy.rolehost import RoleHostDeploy
+from fleetctl.deploy.run import run_job
+from fleetctl.domain import HostResult
 from fleetctl.facts import ProbeParseError
+from fleetctl.fanout import fan_out
 from fleetctl.rollout import record as records
 from fleetctl.rollout.batches import exceeds_max_fail, make_batches
 from fleetctl.transport import Transport, TransportError
@@ -29,12 +30,6 @@ class RolloutResult:
         return self.stopped is None and all(outcome.ok for outcome in self.outcomes)
 
 
-def failed_before_start(job: HostJob, cause: str) -> HostOutcome:
-    decision = job.desired.decision if job.desired else None
-    return HostOutcome(job.name, "failed", None, job.desired.release_id if job.desired else None,
-                       decision.mode if decision else "-", decision.workers if decision else 0, 0.0, cause)
-
-
 class Rollout:
     def __init__(self, jobs: list[HostJob], connect: Callable[[str], Transport], owner: LockOwner,
                  report: Report, forks: int = 10, force_unlock: bool = False,
@@ -51,9 +46,8 @@ class Rollout:
         if job.probe_error:
             return failed_before_start(job, job.probe_error)
         try:
-            deploy = HostDeploy if job.desired is not None else RoleHostDeploy  # roles and no app
             with self._open(job.name) as transport:
-                outcome = deploy(job, transport, self.connect, self.owner, self.report).run(self.force_unlock)
+                outcome = run_job(job, transport, self.connect, self.owner, self.report, self.force_unlock)
         except (TransportError, LockHeld, ProbeParseError) as error:
             outcome = failed_before_start(job, str(error))
         self.report(job.name, f"{outcome.result}: {outcome.detail}")
@@ -74,15 +68,14 @@ class Rollout:
 
     def run(self, abort_rolls_back: bool = False) -> RolloutResult:
         outcomes: list[HostOutcome] = []
-        batches = make_batches(self.jobs, lambda job: job.host.vars["fleet_serial"])
+        batches = make_batches(self.jobs, lambda job: job.host.rollout.serial)
         self._record([])  # on file from the start: a rollout killed in its first batch can be resumed
         for number, batch in enumerate(batches):
-            with ThreadPoolExecutor(max_workers=max(1, min(self.forks, len(batch)))) as pool:
-                batch_outcomes = list(pool.map(self.run_host, batch))
+            batch_outcomes = self._run_hosts(batch)
             outcomes += batch_outcomes
             self._record(batch_outcomes)
             failed = sum(not outcome.ok for outcome in batch_outcomes)
-            threshold = batch[0].host.vars["fleet_max_fail_percentage"]
+            threshold = batch[0].host.rollout.max_fail_percentage
             if exceeds_max_fail(failed, len(batch), threshold):
                 later = [job.name for later_batch in batches[number + 1:] for job in later_batch]
                 rollbacks = self._roll_back_upgraded(outcomes) if abort_rolls_back else []
@@ -96,13 +89,15 @@ class Rollout:
     def _roll_back_upgraded(self, outcomes: list[HostOutcome]) -> list[HostOutcome]:
         """--abort-rolls-back: the hosts this rollout upgraded go back to the release they had."""
         upgraded = {outcome.host: outcome.from_release for outcome in outcomes
-                    if outcome.result == "deployed" and outcome.from_release}
+                    if outcome.result is HostResult.DEPLOYED and outcome.from_release}
         jobs = [replace(job, is_rollback=True, rollback_to=upgraded[job.name])
                 for job in self.jobs if job.name in upgraded]
-        if not jobs:
-            return []
-        with ThreadPoolExecutor(max_workers=max(1, min(self.forks, len(jobs)))) as pool:
-            return list(pool.map(self.run_host, jobs))
+        return self._run_hosts(jobs)
+
+    def _run_hosts(self, jobs: list[HostJob]) -> list[HostOutcome]:
+        """Run jobs in parallel, forks at a time; outcomes in the jobs' order."""
+        return fan_out(jobs, self.run_host, self.forks, failed=lambda job, error: failed_before_start(
+            job, f"{job.name}: unexpected {type(error).__name__}: {error}"))
 
     def _record(self, outcomes: list[HostOutcome], finished: bool = False) -> None:
         if self.record is None:

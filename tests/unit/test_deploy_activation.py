@@ -7,24 +7,25 @@ from fleetctl.deploy.hoststate import HostState, parse_host_state
 from fleetctl.deploy.steps import (
     DesiredState, RESTART_SCRIPT, host_changes, host_marker, mark_activated_command, sha256_text,
 )
+from fleetctl.domain import Mode, Scheduling
 from fleetctl.inventory import AppSpec
 from fleetctl.policy import Decision
-from fleetctl.render import render_env_file, render_unit
+from fleetctl.render import render_env_file, render_process, render_unit
 
 APP = AppSpec(name="hello", user="hello")
-CLUSTER = Decision("cluster", 2, "rr", "a server", "vm-or-server", 576)
-SINGLE = Decision("single", 1, None, "a pi", "pi", 320)
+CLUSTER = Decision(Mode.CLUSTER, 2, Scheduling.RR, "a server", "vm-or-server", 576)
+SINGLE = Decision(Mode.SINGLE, 1, None, "a pi", "pi", 320)
 RUNTIME = b"// runtime"
 
 
 def desired(decision=CLUSTER, release="r2"):
-    return DesiredState(APP, decision, release, b"tar", False, render_unit(APP, decision), render_env_file(APP),
-                        RUNTIME)
+    return DesiredState(APP, decision, release, b"tar", False, render_unit(APP, decision),
+                        render_process(decision), render_env_file(APP), RUNTIME)
 
 
 def installed(want: DesiredState, current: str, activated: str | None) -> HostState:
     state = HostState(current, "r1", ("r2", "r1"), want.unit, sha256_text(want.env), sha256_text(RUNTIME), True,
-                      "active", True)
+                      "active", True, process=want.process)
     return replace(state, activated=activated)
 
 

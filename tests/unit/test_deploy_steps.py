@@ -4,22 +4,22 @@ from dataclasses import replace
 
 import pytest
 
-from fleetctl.deploy.host import unit_mode
 from fleetctl.deploy.hoststate import HostState, parse_host_state
 from fleetctl.deploy.steps import Command, DesiredState, WriteFile, host_changes, sha256_text
+from fleetctl.domain import Activation, Mode, RunningProcess, Scheduling
 from fleetctl.inventory import AppSpec
 from fleetctl.policy import Decision
-from fleetctl.render import render_env_file, render_unit
+from fleetctl.render import render_env_file, render_process, render_unit
 
 APP = AppSpec(name="hello", user="hello", env=(("API_TOKEN", "s3cret-value"),))
-CLUSTER = Decision("cluster", 2, "rr", "a server", "vm-or-server", 576)
-SINGLE = Decision("single", 1, None, "a pi", "pi", 320)
+CLUSTER = Decision(Mode.CLUSTER, 2, Scheduling.RR, "a server", "vm-or-server", 576)
+SINGLE = Decision(Mode.SINGLE, 1, None, "a pi", "pi", 320)
 RUNTIME = b"// runtime"
 
 
 def desired(decision=CLUSTER, release="r2", archive=b"tar"):
-    return DesiredState(APP, decision, release, archive, False, render_unit(APP, decision), render_env_file(APP),
-                        RUNTIME)
+    return DesiredState(APP, decision, release, archive, False, render_unit(APP, decision),
+                        render_process(decision), render_env_file(APP), RUNTIME)
 
 
 FRESH = HostState(None, None, (), None, None, None, False, "inactive", False)
@@ -27,7 +27,7 @@ FRESH = HostState(None, None, (), None, None, None, False, "inactive", False)
 
 def running(want: DesiredState, current="r1", releases=("r1",)) -> HostState:
     return HostState(current, None, releases, want.unit, sha256_text(want.env), sha256_text(RUNTIME), True,
-                     "active", True)
+                     "active", True, process=want.process)
 
 
 def summaries(changes):
@@ -39,8 +39,8 @@ def test_first_deploy_sets_everything_up_and_restarts():
     assert summaries(changes) == [
         "create system user hello", "create the app's folders", "create /opt/hello/shared, writable by hello",
         "install the cluster runtime", "upload release r2", "unpack release r2", "write /etc/fleet/hello.env",
-        "write fleet-hello.service", "reload systemd's units", "enable fleet-hello.service",
-        "switch current to r2", "restart fleet-hello.service",
+        "write fleet-hello.service", "reload systemd's units", "write /etc/fleet/hello.process.json",
+        "enable fleet-hello.service", "switch current to r2", "restart fleet-hello.service",
     ]
     assert changes.release_action == "upload" and changes.activation == "restart"
     assert changes.unit_diff.startswith("--- /dev/null")
@@ -129,7 +129,16 @@ def test_host_state_is_parsed_from_its_sections():
                               "active", True)
 
 
-def test_unit_mode_reads_the_installed_unit():
-    assert unit_mode(render_unit(APP, CLUSTER)) == ("cluster", 2)
-    assert unit_mode(render_unit(APP, SINGLE)) == ("single", 1)
-    assert unit_mode(None) == ("single", 1)
+def test_the_process_file_says_how_the_unit_starts_the_app():
+    state = parse_host_state(
+        "==> hoststate <==\nfleetctl-hoststate 1\n==> process <==\n" + render_process(CLUSTER) + "==> end <==\n")
+    assert state.running == RunningProcess(Mode.CLUSTER, 2, Scheduling.RR)
+    assert state.clustered
+    assert parse_host_state("==> hoststate <==\nfleetctl-hoststate 1\n==> end <==\n").running is None
+
+
+def test_a_missing_process_file_is_written_without_a_restart():
+    want = desired(release="r1")
+    changes = host_changes(want, replace(running(want), process=None))
+    assert summaries(changes) == ["write /etc/fleet/hello.process.json"]
+    assert changes.activation is Activation.NONE

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from fleetctl.inventory import ConnectionSpec, InventoryError, app_spec, load_inventory, variables_markdown
+from fleetctl.inventory import ConnectionSpec, InventoryError, load_inventory, variables_markdown
 from fleetctl.inventory.hostranges import expand_host_pattern
 
 FIXTURES = Path(__file__).parent / "fixtures" / "inventories"
@@ -316,7 +316,7 @@ all:
     assert h1.vars["fleet_max_fail_percentage"] == 12.5
     assert h1.vars["motd"] == "{{ not templated }}"
     assert h1.connection.trust_on_first_use is True
-    spec = app_spec(h1)
+    spec = h1.app
     assert (spec.name, spec.user, spec.entry_path) == ("shop-api", "shop-api", "/opt/shop-api/current/dist/main.js")
     assert spec.writable_paths == ("/var/lib/shop-api",)
 
@@ -365,19 +365,26 @@ def test_limit_that_matches_nothing_is_an_error(limit, message):
 
 
 def test_app_spec_paths_on_the_host():
-    spec = app_spec(load_inventory(NESTED).host("s1"))
+    spec = load_inventory(NESTED).host("s1").app
     assert spec.root == "/opt/shop"
     assert spec.release_dir("20260101-120000") == "/opt/shop/releases/20260101-120000"
     assert (spec.current, spec.shared) == ("/opt/shop/current", "/opt/shop/shared")
     assert spec.env_file == "/etc/fleet/shop.env"
     assert spec.unit_name == "fleet-shop.service"
+    assert spec.unit_path == "/etc/systemd/system/fleet-shop.service"
+    assert spec.process_file == "/etc/fleet/shop.process.json"
+    assert spec.runtime_state_file == "/run/shop/state.json"
     assert spec.env == (("DATABASE_URL", "postgres://shop@db/shop"), ("FEATURE_X", "true"))
 
 
-def test_app_spec_needs_an_app_name():
-    host = load_inventory(PLAIN).host("db1.example.com")
-    with pytest.raises(InventoryError, match="^host db1.example.com: fleet_app_name is not set$"):
-        app_spec(host)
+def test_a_host_without_an_app_name_has_no_app():
+    assert load_inventory(PLAIN).host("db1.example.com").app is None
+
+
+def test_policy_and_rollout_settings_are_typed():
+    h1 = load_inventory(NESTED).host("s1")
+    assert (h1.policy.mode, h1.policy.workers, h1.policy.reserve_cpus, h1.policy.kind) == (None, 4, 1, "server")
+    assert h1.rollout.keep_releases == 5 and h1.rollout.health_retries == 5
 
 
 def test_variables_doc_matches_the_schema():

@@ -8,14 +8,16 @@ from types import SimpleNamespace
 
 import pytest
 
-from fleetctl.inventory import AppSpec, app_spec, load_inventory
+from fleetctl.domain import Mode, Scheduling
+from fleetctl.inventory import AppSpec, load_inventory
 from fleetctl.policy import Decision, decide, load_table
-from fleetctl.render import NODE_PATH, RUNTIME_PATH, quote_word, render_env_file, render_unit
+from fleetctl.render import NODE_PATH, quote_word, render_env_file, render_unit
+from fleetctl.runtime import INSTALLED_RUNTIME_PATH
 
 SHOP = AppSpec(name="shop", user="shop", entry="server.js", port=3000, writable_paths=("/var/lib/shop",))
-CLUSTER = Decision(mode="cluster", workers=4, scheduling="rr", reason="row vm-or-server: test", row="vm-or-server",
+CLUSTER = Decision(mode=Mode.CLUSTER, workers=4, scheduling=Scheduling.RR, reason="row vm-or-server: test", row="vm-or-server",
                    memory_max_mb=1088)
-SINGLE = Decision(mode="single", workers=1, scheduling=None, reason="row pi: test", row="pi", memory_max_mb=700)
+SINGLE = Decision(mode=Mode.SINGLE, workers=1, scheduling=None, reason="row pi: test", row="pi", memory_max_mb=700)
 
 HARDENING = {
     "NoNewPrivileges": "yes",
@@ -79,12 +81,12 @@ def test_cluster_unit_runs_the_runtime_with_workers_and_policy():
 
 
 def test_cluster_unit_carries_scheduling_none():
-    none = Decision(mode="cluster", workers=2, scheduling="none", reason="r", row="x", memory_max_mb=600)
+    none = Decision(mode=Mode.CLUSTER, workers=2, scheduling=Scheduling.NONE, reason="r", row="x", memory_max_mb=600)
     assert '"NODE_CLUSTER_SCHED_POLICY=none"' in values(render_unit(SHOP, none), "Service", "Environment")[1]
 
 
 def test_cluster_decision_without_scheduling_is_refused():
-    broken = Decision(mode="cluster", workers=2, scheduling=None, reason="r", row="x", memory_max_mb=600)
+    broken = Decision(mode=Mode.CLUSTER, workers=2, scheduling=None, reason="r", row="x", memory_max_mb=600)
     with pytest.raises(ValueError, match="^a cluster decision needs scheduling rr or none, got None$"):
         render_unit(SHOP, broken)
 
@@ -127,7 +129,7 @@ def test_unit_ends_with_one_newline(unit):
 
 
 def test_reason_is_one_comment_line():
-    decision = Decision(mode="single", workers=1, scheduling=None, reason="line one\nline two", row="r",
+    decision = Decision(mode=Mode.SINGLE, workers=1, scheduling=None, reason="line one\nline two", row="r",
                         memory_max_mb=512)
     assert "# Decision: line one line two\n" in render_unit(SHOP, decision)
 
@@ -165,8 +167,8 @@ def test_inventory_to_unit(tmp_path):
     host = load_inventory(inventory_path).host("s3")
     facts = SimpleNamespace(kind="server", arch="x86_64", cpus_effective=6.0, cpus_online=6,
                             memory_effective_mb=8192, node_version="20.11.1")
-    decision = decide(facts, host.vars, load_table(host.vars["fleet_decision_table"]))
-    unit = render_unit(app_spec(host), decision)
+    decision = decide(facts, host.policy, load_table(host.policy.decision_table))
+    unit = render_unit(host.app, decision)
     # servers reserve 1 CPU (group_vars/servers.yaml): 6 - 1 = 5 workers of 128 MB.
     assert values(unit, "Service", "Environment")[1] == '"FLEET_WORKERS=5" "NODE_CLUSTER_SCHED_POLICY=rr"'
     assert one(unit, "Service", "MemoryMax") == f"{5 * 128 + 64}M"
@@ -180,7 +182,7 @@ VERIFY_NODE = NODE_PATH if os.access(NODE_PATH, os.X_OK) else sys.executable
 @pytest.mark.parametrize("decision", [SINGLE, CLUSTER], ids=["single", "cluster"])
 def test_systemd_analyze_verify_accepts_the_unit(tmp_path, decision):
     unit_file = tmp_path / SHOP.unit_name
-    unit_file.write_text(render_unit(SHOP, decision, runtime_path=RUNTIME_PATH, node_path=VERIFY_NODE))
+    unit_file.write_text(render_unit(SHOP, decision, runtime_path=INSTALLED_RUNTIME_PATH, node_path=VERIFY_NODE))
     result = subprocess.run(
         ["systemd-analyze", "verify", str(unit_file)], capture_output=True, text=True, timeout=60
     )

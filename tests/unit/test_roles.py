@@ -128,8 +128,9 @@ def test_a_broken_role_is_one_line_naming_its_file_and_line(tmp_path, files, mes
     for name, text in files.items():
         write(tmp_path / "roles" / "broken" / name, text)
     text = "all:\n  hosts:\n    h1:\n      fleet_roles: [broken]\n"
-    with pytest.raises(RoleError) as error:
-        load_inventory(write(tmp_path / "inventory.yaml", text))
+    with pytest.raises(RoleError) as error:  # defaults when the inventory loads, the rest when roles render
+        inventory = load_inventory(write(tmp_path / "inventory.yaml", text))
+        inventory_roles(inventory, inventory.hosts)
     assert message in str(error.value)
     assert "\n" not in str(error.value)
 

@@ -16,11 +16,12 @@ from fleetctl.deploy.files import FileState, file_steps, read_file_states
 from fleetctl.deploy.hoststate import HostState, read_host_state
 from fleetctl.deploy.release import Release, ReleaseError, pack
 from fleetctl.deploy.steps import DesiredState, HostChanges, host_changes
+from fleetctl.domain import Activation, ReleaseAction
 from fleetctl.facts import Facts, ProbeResult, apply_kind_override, probe_hosts
 from fleetctl.facts.probecache import ProbeCache
-from fleetctl.inventory import Host, InventoryError, app_spec
-from fleetctl.policy import Decision, DecisionTable, PolicyError, check_policy_variables, decide, load_table
-from fleetctl.render import render_env_file, render_unit
+from fleetctl.inventory import Host, InventoryError
+from fleetctl.policy import Decision, DecisionTable, PolicyError, decide, load_table
+from fleetctl.render import render_env_file, render_process, render_unit
 from fleetctl.roles.render import NO_ROLES, HostRoles
 from fleetctl.runtime import RUNTIME_FILE
 
@@ -85,9 +86,8 @@ def load_host_tables(hosts: Sequence[Host]) -> dict[str, DecisionTable]:
     tables_by_path: dict[str | None, DecisionTable] = {}
     tables: dict[str, DecisionTable] = {}
     for host in hosts:
+        path = host.policy.decision_table  # InventoryError when the host's policy variables conflict
         try:
-            check_policy_variables(host.vars)
-            path = host.vars.get("fleet_decision_table")
             if path not in tables_by_path:
                 tables_by_path[path] = load_table(path)
         except PolicyError as error:
@@ -98,12 +98,12 @@ def load_host_tables(hosts: Sequence[Host]) -> dict[str, DecisionTable]:
 
 def decide_host(host: Host, facts: Facts, table: DecisionTable) -> HostPlan:
     """Pure: a probed host's facts and variables -> its plan row."""
-    facts = apply_kind_override(facts, host.vars.get("fleet_kind"))
+    facts = apply_kind_override(facts, host.policy.kind)
     try:
-        decision = decide(facts, host.vars, table)
+        decision = decide(facts, host.policy, table)
     except PolicyError as error:
         return HostPlan(host.name, facts=facts, error=f"{host.name}: {error}")
-    unit = render_unit(app_spec(host), decision) if host.vars.get("fleet_app_name") else None
+    unit = render_unit(host.app, decision) if host.app else None
     return HostPlan(host.name, facts=facts, decision=decision, unit=unit)
 
 
@@ -111,8 +111,8 @@ def releases_by_source(hosts: Sequence[Host], label: str | None = None) -> dict[
     """One release per distinct app source folder, packed once; raises InventoryError naming the host."""
     releases: dict[str, Release] = {}
     for host in hosts:
-        source = host.vars.get("fleet_app_src")
-        if source and host.vars.get("fleet_app_name") and source not in releases:
+        source = host.app.src if host.app else None
+        if source and source not in releases:
             try:
                 releases[source] = pack(Path(source), label)
             except ReleaseError as error:
@@ -122,11 +122,11 @@ def releases_by_source(hosts: Sequence[Host], label: str | None = None) -> dict[
 
 def desired_state(host: Host, decision: Decision, unit: str, release: Release,
                   roles: HostRoles = NO_ROLES) -> DesiredState:
-    app = app_spec(host)
+    app = host.app
     return DesiredState(
         app=app, decision=decision, release_id=release.id, archive=release.archive,
-        has_lockfile=release.has_lockfile, unit=unit, env=render_env_file(app), runtime=RUNTIME_FILE.read_bytes(),
-        role_files=roles.files,
+        has_lockfile=release.has_lockfile, unit=unit, process=render_process(decision), env=render_env_file(app),
+        runtime=RUNTIME_FILE.read_bytes(), role_files=roles.files,
     )
 
 
@@ -149,9 +149,8 @@ def plan(
     """
     tables = load_host_tables(hosts)
     roles = roles or {}
-    apps = {host.name: app_spec(host) for host in hosts if host.vars.get("fleet_app_name")}
-    deployable = {host.name for host in hosts
-                  if host.name in apps and releases and host.vars.get("fleet_app_src") in releases}
+    apps = {host.name: host.app for host in hosts if host.app}
+    deployable = {host.name for host in hosts if host.name in apps and releases and apps[host.name].src in releases}
     role_only = {host.name for host in hosts if releases is not None and host.name not in apps
                  and host.name in roles and roles[host.name].roles}
 
@@ -177,10 +176,10 @@ def plan(
             state, file_states = result.also
             files = file_steps(host_roles.files, file_states)
             if state is not None and row.decision and row.unit:
-                release = releases[host.vars["fleet_app_src"]]
+                release = releases[host.app.src]
                 desired = desired_state(host, row.decision, row.unit, release, host_roles)
                 row = replace(row, release_id=release.id, changes=host_changes(desired, state, files=files))
             elif state is None:
-                row = replace(row, changes=HostChanges((), (), "none", (), "none", "", files=files))
+                row = replace(row, changes=HostChanges((), (), Activation.NONE, (), ReleaseAction.NONE, "", files=files))
         plans.append(row)
     return plans

@@ -2,13 +2,14 @@
 
 Errors must name file:line, so mappings are built as LocatedMap (a plain dict
 plus line numbers) instead of dict. Everything else is what yaml.safe_load gives.
+Inventories, roles and decision tables are all read with it.
 """
 
 from pathlib import Path
 
 import yaml
 
-from fleetctl.inventory.errors import InventoryError
+from fleetctl.errors import InputError
 
 
 class LocatedMap(dict):
@@ -61,14 +62,14 @@ _LineLoader.add_constructor("!unsafe", _construct_unsafe)
 _LineLoader.add_constructor("!vault", _refuse_vault)
 
 
-def load_yaml(path: Path, shown_as: str):
-    """Parse one YAML file; ``shown_as`` is how error messages name it."""
+def load_yaml(path: Path, shown_as: str, error: type[InputError] = InputError):
+    """Parse one YAML file; ``shown_as`` is how error messages name it, ``error`` the type they are raised as."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise InventoryError(f"cannot read file: {exc.strerror}", shown_as) from None
+        raise error(f"cannot read file: {exc.strerror}", shown_as) from None
     except UnicodeDecodeError:
-        raise InventoryError("file is not UTF-8 text", shown_as) from None
+        raise error("file is not UTF-8 text", shown_as) from None
     try:
         return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
@@ -76,6 +77,6 @@ def load_yaml(path: Path, shown_as: str):
         problem = exc.problem or exc.context or "invalid YAML"
         line = mark.line + 1 if mark else None
         column = f" (column {mark.column + 1})" if mark else ""
-        raise InventoryError(f"invalid YAML: {problem}{column}", shown_as, line) from None
+        raise error(f"invalid YAML: {problem}{column}", shown_as, line) from None
     except yaml.YAMLError as exc:
-        raise InventoryError(f"invalid YAML: {str(exc).splitlines()[0]}", shown_as) from None
+        raise error(f"invalid YAML: {str(exc).splitlines()[0]}", shown_as) from None

@@ -2,29 +2,24 @@
 
 from collections.abc import Callable, Sequence
 
-from fleetctl.deploy.host import HostJob
+from fleetctl.deploy.job import HostJob
 from fleetctl.facts import ProbeResult
 from fleetctl.facts.probecache import ProbeCache
-from fleetctl.inventory import Host, InventoryError, app_spec
-from fleetctl.plan import HostPlan, desired_state, plan, releases_by_source
+from fleetctl.inventory import Host, InventoryError
+from fleetctl.plan.hosts import HostPlan, desired_state, plan, releases_by_source
 from fleetctl.roles.render import NO_ROLES, HostRoles
-
-
-def has_app(host: Host) -> bool:
-    return bool(host.vars.get("fleet_app_name"))
 
 
 def check_deployable(hosts: Sequence[Host]) -> None:
     """Every host names an app and its source folder, or has roles (a load balancer, say);
     raises InventoryError before any host is contacted."""
     for host in hosts:
-        if not has_app(host) and host.vars.get("fleet_roles"):
+        if host.app is None and host.rollout.roles:
             continue
-        for variable in ("fleet_app_name", "fleet_app_src"):
-            if not host.vars.get(variable):
-                raise InventoryError(f"host {host.name}: {variable} is not set (needed to deploy; "
-                                     "a host without an app needs fleet_roles)")
-        app_spec(host)
+        missing = "fleet_app_name" if host.app is None else "fleet_app_src" if not host.app.src else None
+        if missing:
+            raise InventoryError(f"host {host.name}: {missing} is not set (needed to deploy; "
+                                 "a host without an app needs fleet_roles)")
 
 
 def build_jobs(hosts: Sequence[Host], roles: dict[str, HostRoles], label: str | None, forks: int,
@@ -35,7 +30,7 @@ def build_jobs(hosts: Sequence[Host], roles: dict[str, HostRoles], label: str | 
     backends are drained through it); a rollback leaves those out, it returns apps only."""
     check_deployable(hosts)
     if rollback:
-        hosts = [host for host in hosts if has_app(host)]
+        hosts = [host for host in hosts if host.app]
     releases = releases_by_source(hosts, label)
     # The plan here only probes and decides: each host's state is read under its deploy lock.
     plans = plan(hosts, forks=forks, trust_on_first_use=trust_on_first_use, on_probed=on_probed,
@@ -43,13 +38,13 @@ def build_jobs(hosts: Sequence[Host], roles: dict[str, HostRoles], label: str | 
     jobs = []
     for host, host_plan in zip(hosts, plans):
         host_roles = roles.get(host.name, NO_ROLES)
-        if not host_plan.ok or (has_app(host) and (host_plan.decision is None or host_plan.unit is None)):
+        if not host_plan.ok or (host.app and (host_plan.decision is None or host_plan.unit is None)):
             jobs.append(HostJob(host, None, probe_error=host_plan.error or "no decision", roles=host_roles))
-        elif not has_app(host):
+        elif not host.app:
             jobs.append(HostJob(host, None, roles=host_roles))
         else:
-            release = releases[host.vars["fleet_app_src"]]
+            release = releases[host.app.src]
             desired = desired_state(host, host_plan.decision, host_plan.unit, release, host_roles)
             jobs.append(HostJob(host, desired, rollback_to=rollback_to, is_rollback=rollback, roles=host_roles))
-    jobs.sort(key=lambda job: has_app(job.host))  # stable: inventory order otherwise
+    jobs.sort(key=lambda job: job.host.app is not None)  # stable: inventory order otherwise
     return jobs, plans
