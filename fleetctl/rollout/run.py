@@ -12,7 +12,7 @@ from fleetctl.facts import ProbeParseError
 from fleetctl.fanout import fan_out
 from fleetctl.rollout import record as records
 from fleetctl.rollout.batches import exceeds_max_fail, make_batches
-from fleetctl.transport import Transport, TransportError
+from fleetctl.transport import ConnectTimeout, Transport, TransportError
 
 
 CONNECT_ATTEMPTS = 2
@@ -59,8 +59,8 @@ class Rollout:
         for attempt in range(1, CONNECT_ATTEMPTS + 1):
             try:
                 return self.connect(name)
-            except TransportError as error:
-                if attempt == CONNECT_ATTEMPTS or "timed out" not in str(error):
+            except ConnectTimeout as error:
+                if attempt == CONNECT_ATTEMPTS:
                     raise
                 self.report(name, f"connecting again: {error}")
                 time.sleep(1)

@@ -3,13 +3,14 @@
 Every remote command is one shell line built from quoted arguments.
 """
 
-from fleetctl.transport.base import DEFAULT_TIMEOUT, Result, Transport, TransportError, quote_command
+from fleetctl.transport.base import DEFAULT_TIMEOUT, ConnectTimeout, Result, Transport, TransportError, quote_command
 from fleetctl.transport.connect import ConnectionSpecLike, connect
 from fleetctl.transport.local import LocalTransport
 from fleetctl.transport.ssh import SSHTransport
 
 __all__ = [
     "DEFAULT_TIMEOUT",
+    "ConnectTimeout",
     "ConnectionSpecLike",
     "LocalTransport",
     "Result",

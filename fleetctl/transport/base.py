@@ -38,6 +38,10 @@ class TransportError(Exception):
     """A host could not be reached or used; str() is one line naming the host."""
 
 
+class ConnectTimeout(TransportError):
+    """The host did not answer in time while connecting (TCP or the SSH banner): it may only be busy."""
+
+
 def quote_command(argv: list[str]) -> str:
     """One shell command line in which every argument is quoted."""
     if not argv:

@@ -17,7 +17,7 @@ from paramiko import (
 )
 from paramiko.ssh_exception import NoValidConnectionsError
 
-from fleetctl.transport.base import DEFAULT_TIMEOUT, Result, Transport, TransportError
+from fleetctl.transport.base import DEFAULT_TIMEOUT, ConnectTimeout, Result, Transport, TransportError
 from fleetctl.transport.hostkeys import (
     DEFAULT_KNOWN_HOSTS,
     UnknownHostKey,
@@ -152,7 +152,7 @@ class SSHTransport(Transport):
                 return TransportError(f"{name}: connection refused at {host}:{port}")
             return TransportError(f"{name}: cannot connect to {host}:{port}")
         if isinstance(error, (socket.timeout, TimeoutError)):
-            return TransportError(f"{name}: timed out connecting to {host}:{port}")
+            return ConnectTimeout(f"{name}: timed out connecting to {host}:{port}")
         if isinstance(error, socket.gaierror):
             return TransportError(f"{name}: cannot resolve {host}")
         if isinstance(error, ConnectionRefusedError):
@@ -160,7 +160,7 @@ class SSHTransport(Transport):
         if isinstance(error, EOFError):
             return TransportError(f"{name}: connection closed by {host}:{port}")
         if isinstance(error, SSHException) and self._no_banner_received():
-            return TransportError(f"{name}: timed out waiting for an SSH banner from {host}:{port}")
+            return ConnectTimeout(f"{name}: timed out waiting for an SSH banner from {host}:{port}")
         if isinstance(error, (SSHException, OSError)):
             first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
             return TransportError(f"{name}: ssh error: {first_line}")
