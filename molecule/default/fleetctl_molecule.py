@@ -24,7 +24,9 @@ from pathlib import Path
 
 import yaml
 
-from fleetctl.inventory.variables import FLEET_VARIABLES_BY_NAME, LocalPath, Roles
+from fleetctl.inventory.rolepaths import Roles
+from fleetctl.inventory.schema import FLEET_VARIABLES_BY_NAME
+from fleetctl.inventory.values import LocalPath
 from fleetctl.lab import LabError, keys, preflight
 from fleetctl.lab.docker import Docker, DockerError
 from fleetctl.lab.images import ImageRecipe, ensure_image
