@@ -8,29 +8,10 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from fleetctl.remote import LockExit, script
 from fleetctl.transport import Transport, TransportError
 
 STALE_AFTER_S = 3600
-
-# mkdir is atomic: exactly one deployer creates the lock directory.
-ACQUIRE_SCRIPT = """root=$1 owner=$2
-mkdir -p "$root" || exit 2
-if mkdir "$root/.deploy.lock" 2>/dev/null; then
-  printf '%s\\n' "$owner" > "$root/.deploy.lock/owner"; echo acquired; exit 0
-fi
-cat "$root/.deploy.lock/owner" 2>/dev/null; exit 3
-"""
-# Renaming first means two deployers breaking the same stale lock cannot both succeed.
-BREAK_SCRIPT = """root=$1
-mv "$root/.deploy.lock" "$root/.deploy.lock.broken.$$" 2>/dev/null && rm -rf "$root/.deploy.lock.broken.$$"
-exit 0
-"""
-# A deploy that stopped before changing anything leaves no empty folder behind.
-RELEASE_SCRIPT = """root=$1 owner=$2
-[ "$(cat "$root/.deploy.lock/owner" 2>/dev/null)" = "$owner" ] && rm -rf "$root/.deploy.lock"
-rmdir "$root" 2>/dev/null
-exit 0
-"""
 
 
 class LockHeld(Exception):
@@ -83,17 +64,17 @@ def is_stale(owner: LockOwner | None, now: float, stale_after: float = STALE_AFT
 
 def acquire(transport: Transport, root: str, owner: LockOwner, force: bool = False) -> None:
     """Take the lock of the folder `root` on the host (an app's root, or fleetctl's own for role-only hosts)."""
-    result = transport.run([root, owner.to_json()], script=ACQUIRE_SCRIPT)
+    result = transport.run([root, owner.to_json()], script=script("lock-acquire.sh"))
     if result.ok:
         return
     holder = LockOwner.from_json(result.stdout.strip())
-    if result.exit_code == 3 and (force or is_stale(holder, time.time())):
-        transport.run([root], script=BREAK_SCRIPT)
-        result = transport.run([root, owner.to_json()], script=ACQUIRE_SCRIPT)
+    if result.exit_code == LockExit.HELD and (force or is_stale(holder, time.time())):
+        transport.run([root], script=script("lock-break.sh"))
+        result = transport.run([root, owner.to_json()], script=script("lock-acquire.sh"))
         if result.ok:
             return
         holder = LockOwner.from_json(result.stdout.strip())
-    if result.exit_code == 3:
+    if result.exit_code == LockExit.HELD:
         who = holder.describe() if holder else "an unknown deploy"
         raise LockHeld(f"{transport.name}: deploy refused: {root} is locked by {who} "
                        "(use --force-unlock if that deploy is gone)")
@@ -101,7 +82,7 @@ def acquire(transport: Transport, root: str, owner: LockOwner, force: bool = Fal
 
 
 def release(transport: Transport, root: str, owner: LockOwner) -> None:
-    transport.run([root, owner.to_json()], script=RELEASE_SCRIPT)
+    transport.run([root, owner.to_json()], script=script("lock-release.sh"))
 
 
 @contextlib.contextmanager
