@@ -15,52 +15,9 @@ from fleetctl.domain import Activation, Mode, ReleaseAction
 from fleetctl.inventory import AppSpec
 from fleetctl.policy import Decision
 from fleetctl.inventory.app import FLEET_ETC
+from fleetctl.remote import script
 from fleetctl.runtime import INSTALLED_RUNTIME_DIR, INSTALLED_RUNTIME_PATH
 from fleetctl.transport import quote_command
-
-# Unpacks an uploaded archive beside the releases, builds it when it has a
-# lockfile, links shared/ in, then renames it into place: a release folder
-# either is whole or is not there.
-UNPACK_SCRIPT = """set -eu
-releases=$1 id=$2 shared=$3 build=$4
-tmp="$releases/.$id.tmp"
-rm -rf "$tmp"; mkdir -p "$tmp"
-tar -xzf "$releases/.$id.tar.gz" -C "$tmp" --no-same-owner
-ln -sfn "$shared" "$tmp/shared"
-if [ "$build" = npm ]; then (cd "$tmp" && npm ci --omit=dev --no-audit --no-fund); fi
-chmod -R go-w "$tmp"
-rm -rf "$releases/$id"
-mv -T "$tmp" "$releases/$id"
-rm -f "$releases/.$id.tar.gz"
-"""
-
-# Points `current` (and `previous`, when given) at releases by renaming a new
-# symlink over the old one: at every instant `current` is a valid link.
-SWITCH_SCRIPT = """set -eu
-root=$1 target=$2 previous=$3
-ln -sfn "releases/$target" "$root/.current.new"
-mv -T "$root/.current.new" "$root/current"
-if [ -n "$previous" ]; then
-  ln -sfn "releases/$previous" "$root/.previous.new"
-  mv -T "$root/.previous.new" "$root/previous"
-fi
-"""
-
-
-# Records what was started and passed the health gate (host_marker), so a
-# deploy interrupted between the switch and the health gate is not "unchanged".
-MARK_ACTIVATED_SCRIPT = """set -eu
-root=$1 marker=$2
-printf '%s\\n' "$marker" > "$root/.activated.new"
-mv -f "$root/.activated.new" "$root/.activated"
-"""
-
-
-RESTART_SCRIPT = """set -eu
-unit=$1
-systemctl reset-failed "$unit" 2>/dev/null || true
-systemctl restart "$unit"
-"""
 
 
 @dataclass(frozen=True)
@@ -141,7 +98,7 @@ def host_marker(state: HostState) -> str:
 
 
 def mark_activated_command(app: AppSpec, marker: str) -> Command:
-    return Command("record the running release", (app.root, marker), script=MARK_ACTIVATED_SCRIPT)
+    return Command("record the running release", (app.root, marker), script=script("mark-activated.sh"))
 
 
 def _pending_activation(state: HostState) -> tuple[bool, bool]:
@@ -187,7 +144,7 @@ def host_changes(desired: DesiredState, state: HostState, previous_after: str | 
                                  f"{app.releases_dir}/.{desired.release_id}.tar.gz", desired.archive, 0o600))
         prepare.append(Command(f"unpack release {desired.release_id}", (
             app.releases_dir, desired.release_id, app.shared, "npm" if desired.has_lockfile else "none"),
-            script=UNPACK_SCRIPT))
+            script=script("unpack-release.sh")))
     env_changed = state.env_sha256 != sha256_text(desired.env)
     if env_changed:
         prepare.append(WriteFile(f"write {app.env_file}", app.env_file, desired.env.encode(), 0o600, secret=True))
@@ -204,7 +161,7 @@ def host_changes(desired: DesiredState, state: HostState, previous_after: str | 
     if state.current != desired.release_id:
         previous = previous_after if previous_after is not None else (state.current or "")
         switch.append(Command(f"switch current to {desired.release_id}", (
-            app.root, desired.release_id, previous), script=SWITCH_SCRIPT))
+            app.root, desired.release_id, previous), script=script("switch-current.sh")))
 
     release_pending, files_pending = _pending_activation(state)
     activation = _activation(decision, state, bool(switch) or release_pending,
@@ -238,7 +195,7 @@ def activate_command(app: AppSpec, activation: Activation) -> Command:
     if activation is Activation.RESTART:
         # A deploy's restart is not a crash: clear the unit's start rate limit first, or the
         # sixth deploy within StartLimitIntervalSec fails with start-limit-hit.
-        return Command(f"restart {app.unit_name}", (app.unit_name,), script=RESTART_SCRIPT)
+        return Command(f"restart {app.unit_name}", (app.unit_name,), script=script("restart-unit.sh"))
     return Command(f"{activation} {app.unit_name}", ("systemctl", activation.value, app.unit_name))
 
 

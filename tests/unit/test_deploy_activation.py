@@ -5,11 +5,12 @@ from dataclasses import replace
 
 from fleetctl.deploy.hoststate import HostState, parse_host_state
 from fleetctl.deploy.steps import (
-    DesiredState, RESTART_SCRIPT, host_changes, host_marker, mark_activated_command, sha256_text,
+    DesiredState, host_changes, host_marker, mark_activated_command, sha256_text,
 )
 from fleetctl.domain import Mode, Scheduling
 from fleetctl.inventory import AppSpec
 from fleetctl.policy import Decision
+from fleetctl.remote import script
 from fleetctl.render import render_env_file, render_process, render_unit
 
 APP = AppSpec(name="hello", user="hello")
@@ -89,6 +90,7 @@ def test_a_restart_clears_the_start_rate_limit_first():
     want = desired(SINGLE)
     changes = host_changes(want, installed(want, "r1", None))
     [restart] = changes.activate
-    assert restart.summary == "restart fleet-hello.service" and restart.script == RESTART_SCRIPT
+    assert restart.summary == "restart fleet-hello.service" and restart.script == script("restart-unit.sh")
     assert restart.argv == ("fleet-hello.service",)
-    assert RESTART_SCRIPT.index("reset-failed") < RESTART_SCRIPT.index("systemctl restart")
+    commands = [line.split()[:2] for line in restart.script.splitlines() if line.startswith("systemctl ")]
+    assert commands == [["systemctl", "reset-failed"], ["systemctl", "restart"]]
