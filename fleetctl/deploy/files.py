@@ -10,22 +10,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from fleetctl.deploy.steps import Command, Step, WriteFile, sha256_text
+from fleetctl.remote import script
 from fleetctl.roles.render import RenderedFile
 from fleetctl.transport import Transport, TransportError
-
-# One line per path: "<sha256> <owner> <group> <octal mode> <path>", or
-# "missing <dir|nodir> - - <path>" (whether the folder it goes in exists).
-FILES_STATE_SCRIPT = """for path; do
-  if [ -f "$path" ]; then
-    sum=$(sha256sum < "$path") || exit 1
-    printf '%s %s %s\\n' "${sum%% *}" "$(stat -c '%U %G %a' "$path")" "$path"
-  elif [ -d "${path%/*}" ]; then
-    printf 'missing dir - - %s\\n' "$path"
-  else
-    printf 'missing nodir - - %s\\n' "$path"
-  fi
-done
-"""
 
 
 @dataclass(frozen=True)
@@ -40,7 +27,7 @@ class FileState:
 def read_file_states(transport: Transport, paths: Sequence[str]) -> dict[str, FileState]:
     if not paths:
         return {}
-    result = transport.run(list(paths), script=FILES_STATE_SCRIPT, timeout=60)
+    result = transport.run(list(paths), script=script("files-state.sh"), timeout=60)
     if not result.ok:
         raise TransportError(f"{transport.name}: cannot read role files: "
                              f"{(result.stderr.strip().splitlines() or [f'exit code {result.exit_code}'])[-1]}")

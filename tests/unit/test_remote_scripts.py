@@ -1,5 +1,6 @@
 """The programs in fleetctl/remote run for real, in temporary folders, under every shell a host may have."""
 
+import hashlib
 import os
 import re
 import shutil
@@ -8,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from fleetctl.deploy.files import FileState, parse_file_states
 from fleetctl.deploy.release import pack
 from fleetctl.remote import FOLDER, LockExit, script
 
@@ -137,3 +139,27 @@ def test_mark_activated_writes_the_marker_line(shell, tmp_path):
         assert run_script(shell, "mark-activated.sh", str(tmp_path), marker).returncode == 0
         assert (tmp_path / ".activated").read_text() == marker + "\n"
     assert sorted(path.name for path in tmp_path.iterdir()) == [".activated"]
+
+
+# --- role files -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_files_state_reports_present_and_missing_files(shell, tmp_path):
+    present = tmp_path / "conf.d" / "site one.conf"
+    present.parent.mkdir()
+    present.write_text("listen 80;\n")
+    present.chmod(0o640)
+    missing_here, missing_folder = tmp_path / "conf.d" / "other.conf", tmp_path / "nowhere" / "x.conf"
+
+    done = run_script(shell, "files-state.sh", str(present), str(missing_here), str(missing_folder))
+    assert done.returncode == 0, done.stderr
+    digest, owner, group = hashlib.sha256(b"listen 80;\n").hexdigest(), present.owner(), present.group()
+    assert done.stdout.splitlines() == [
+        f"{digest} {owner} {group} 640 {present}",
+        f"missing dir - - {missing_here}",
+        f"missing nodir - - {missing_folder}",
+    ]
+    states = parse_file_states(done.stdout)
+    assert states[str(present)] == FileState(digest, owner, group, 0o640)
+    assert states[str(missing_here)].folder_exists and not states[str(missing_folder)].folder_exists
