@@ -8,20 +8,8 @@ from fleetctl.domain import Mode, RunningProcess
 from fleetctl.facts.sections import ProbeParseError, split_sections
 from fleetctl.fanout import fan_out
 from fleetctl.inventory import Host
+from fleetctl.remote import script
 from fleetctl.transport import TransportError, connect
-
-STATUS_SCRIPT = """app_root=$1 service=$2 process_file=$3 state_file=$4
-section() { printf '==> %s <==\\n' "$1"; }
-section status; echo 'fleetctl-status 1'
-section current; readlink "$app_root/current" 2>/dev/null
-section show; systemctl show "$service" -p ActiveState -p SubState -p MainPID -p NRestarts \\
-  -p ActiveEnterTimestampMonotonic 2>/dev/null
-section uptime; cat /proc/uptime
-section process; cat "$process_file" 2>/dev/null
-section runtime; cat "$state_file" 2>/dev/null
-section end
-exit 0
-"""
 
 
 @dataclass(frozen=True)
@@ -70,7 +58,7 @@ def host_status(host: Host, trust_on_first_use: bool = False) -> HostStatus:
     arguments = [app.root, app.unit_name, app.process_file, app.runtime_state_file]
     try:
         with connect(host.connection, trust_on_first_use=trust_on_first_use) as transport:
-            raw = transport.run(arguments, script=STATUS_SCRIPT, timeout=60).stdout
+            raw = transport.run(arguments, script=script("status.sh"), timeout=60).stdout
         return parse_status(host.name, raw)
     except (TransportError, ProbeParseError) as error:
         return _unknown(host.name, str(error))

@@ -1,11 +1,11 @@
 """What is deployed on a host, read in one exec and parsed by a pure function."""
 
 from dataclasses import dataclass
-from importlib.resources import files
 
 from fleetctl.domain import Mode, RunningProcess
 from fleetctl.facts.sections import split_sections
 from fleetctl.inventory import AppSpec
+from fleetctl.remote import script
 from fleetctl.runtime import INSTALLED_RUNTIME_PATH
 from fleetctl.transport import Transport
 
@@ -46,8 +46,7 @@ def state_arguments(app: AppSpec) -> list[str]:
 
 
 def read_host_state(transport: Transport, app: AppSpec) -> HostState:
-    script = files("fleetctl.deploy").joinpath("hoststate.sh").read_text(encoding="utf-8")
-    result = transport.run(state_arguments(app), script=script, timeout=60)
+    result = transport.run(state_arguments(app), script=script("hoststate.sh"), timeout=60)
     return parse_host_state(result.stdout)
 
 

@@ -1,8 +1,8 @@
-"""The probe script shipped as package data."""
+"""The probe script, fleetctl/remote/probe.sh."""
 
-from importlib.resources import files
+from fleetctl.remote import script
 
 
 def probe_script() -> str:
     """The text of probe.sh, to be sent on stdin to `sh -s` in one exec."""
-    return files("fleetctl.facts").joinpath("probe.sh").read_text(encoding="utf-8")
+    return script("probe.sh")

@@ -1,6 +1,7 @@
 """The programs in fleetctl/remote run for real, in temporary folders, under every shell a host may have."""
 
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -9,18 +10,33 @@ from pathlib import Path
 
 import pytest
 
+import fleetctl
 from fleetctl.deploy.files import FileState, parse_file_states
+from fleetctl.deploy.hoststate import HostState, parse_host_state
 from fleetctl.deploy.release import pack
+from fleetctl.domain import Mode, RunningProcess, Scheduling
 from fleetctl.remote import FOLDER, LockExit, script
+from fleetctl.status import HostStatus, parse_status
 
 # How the transports start a script (`sh -s -- ARGS`), with each shell a host may have as sh.
 SHELLS = [["dash", "-s"], ["busybox", "sh", "-s"], ["bash", "--posix", "-s"]]
 
 
-def run_script(shell: list[str], name: str, *arguments: str) -> subprocess.CompletedProcess:
+def run_script(shell: list[str], name: str, *arguments: str, path: Path | None = None) -> subprocess.CompletedProcess:
+    """Run the program `name` as a transport does; path: the only folder on PATH."""
     assert shutil.which(shell[0]), f"{shell[0]} is needed for this test"
-    return subprocess.run([*shell, "--", *arguments], input=script(name), capture_output=True, text=True,
-                          timeout=30)
+    env = dict(os.environ, PATH=str(path)) if path else None
+    return subprocess.run([shutil.which(shell[0]), *shell[1:], "--", *arguments], input=script(name),
+                          capture_output=True, text=True, timeout=30, env=env)
+
+
+def path_of(tmp_path: Path, *commands: str) -> Path:
+    """A folder holding only these commands (links to this machine's): a host that lacks the others."""
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    for command in commands:
+        (folder / command).symlink_to(shutil.which(command))
+    return folder
 
 
 # --- the deploy lock ------------------------------------------------------------------
@@ -163,3 +179,68 @@ def test_files_state_reports_present_and_missing_files(shell, tmp_path):
     states = parse_file_states(done.stdout)
     assert states[str(present)] == FileState(digest, owner, group, 0o640)
     assert states[str(missing_here)].folder_exists and not states[str(missing_folder)].folder_exists
+
+
+# --- what is deployed, what runs: sections --------------------------------------------
+
+
+def test_section_is_defined_once_in_its_library_and_put_before_the_scripts_that_need_it():
+    library = (FOLDER / "lib" / "sections.sh").read_text()
+    definitions = [path for path in Path(fleetctl.__file__).parent.rglob("*")
+                   if path.is_file() and path.suffix in (".sh", ".py") and "section() {" in path.read_text()]
+    assert definitions == [FOLDER / "lib" / "sections.sh"]
+    for name in ("probe.sh", "hoststate.sh", "status.sh"):
+        assert script(name) == library + (FOLDER / name).read_text()
+    assert script("lock-acquire.sh") == (FOLDER / "lock-acquire.sh").read_text()
+
+
+def _app_root(tmp_path: Path) -> Path:
+    """An app's folder as a deploy leaves it: two releases, one being unpacked, current and previous."""
+    root = tmp_path / "opt" / "hello"
+    for number, release in enumerate(("r1", "r2")):
+        (root / "releases" / release).mkdir(parents=True)
+        os.utime(root / "releases" / release, (1_000_000 + number, 1_000_000 + number))
+    (root / "releases" / ".r3.tmp").mkdir()
+    (root / "releases" / ".r3.tar.gz").write_bytes(b"")
+    (root / "current").symlink_to("releases/r2")
+    (root / "previous").symlink_to("releases/r1")
+    (root / ".activated").write_text("r2 aaa bbb -\n")
+    return root
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_hoststate_prints_every_section_without_systemctl(shell, tmp_path):
+    root = _app_root(tmp_path)
+    unit, env, runtime = tmp_path / "fleet-hello.service", tmp_path / "hello.env", tmp_path / "runtime.js"
+    process = tmp_path / "fleet-hello.process.json"
+    unit.write_text("[Service]\nExecStart=/usr/bin/node server.js\n")
+    env.write_text("API_TOKEN=s3cret\n")
+    process.write_text(RunningProcess(Mode.SINGLE, 1, None).to_json())
+    path = path_of(tmp_path, "readlink", "ls", "cat", "sha256sum", "cut", "id")
+
+    done = run_script(shell, "hoststate.sh", str(root), str(unit), str(env), str(runtime), "root",
+                      "fleet-hello.service", str(process), path=path)
+    assert done.returncode == 0, done.stderr
+    assert "s3cret" not in done.stdout
+    assert parse_host_state(done.stdout) == HostState(
+        current="r2", previous="r1", releases=("r2", "r1"), unit=unit.read_text(),
+        env_sha256=hashlib.sha256(env.read_bytes()).hexdigest(), runtime_sha256=None, user_exists=True,
+        active="inactive", enabled=False, activated="r2 aaa bbb -", process=process.read_text())
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_status_prints_every_section_without_systemctl(shell, tmp_path):
+    root = _app_root(tmp_path)
+    process, state = tmp_path / "fleet-hello.process.json", tmp_path / "state.json"
+    process.write_text(RunningProcess(Mode.CLUSTER, 2, Scheduling.RR).to_json())
+    workers = [{"state": "ready", "restarts": 1}, {"state": "starting"}]
+    state.write_text(json.dumps({"workers": workers}, indent=2) + "\n")  # as the runtime writes it
+
+    done = run_script(shell, "status.sh", str(root), "fleet-hello.service", str(process), str(state),
+                      path=path_of(tmp_path, "readlink", "cat"))
+    assert done.returncode == 0, done.stderr
+    assert [line for line in done.stdout.splitlines() if line.startswith("==> ")] == [
+        f"==> {name} <==" for name in ("status", "current", "show", "uptime", "process", "runtime", "end")]
+    assert parse_status("here", done.stdout) == HostStatus(
+        "here", service="unknown", release="r2", mode=Mode.CLUSTER, workers_alive=1, workers_expected=2,
+        restarts=1, uptime_s=None)

@@ -1,11 +1,13 @@
-# fleetctl probe: prints raw facts about this host in "==> name <==" sections.
+# probe.sh: prints raw facts about this host in "==> name <==" sections.
 # POSIX sh (dash, busybox ash, bash). Nothing is installed; nothing is changed.
 # Every section prints its header even when its source is missing, and the
 # script always exits 0: interpretation belongs to the pure parsers in
 # fleetctl/facts/parsers.py, not here. Only builtins and cheap commands are
 # used so that a probe costs one exec and a few milliseconds.
-
-section() { printf '==> %s <==\n' "$1"; }
+# Arguments: [KNOWN_NODE [KNOWN_VIRT]]: what the caller already knows (see main, below).
+# Output: the sections of probe() below, from "probe" (the banner "fleetctl-probe 1") to "end".
+# Exit code: 0.
+# Needs: lib/sections.sh
 
 # Print the first line of a file, if it can be read (a builtin, no fork).
 first_line() {
@@ -184,12 +186,15 @@ without_awk() {
 # the same: "<boot id>:<start time>", empty when either is unreadable.
 virt_key() {
     virt_key=
-    _boot= _stat=
+    _boot='' _stat=''
     read -r _boot < /proc/sys/kernel/random/boot_id 2>/dev/null || return 0
     read -r _stat < /proc/1/stat 2>/dev/null || return 0
     # Field 22 is the 20th after the command name, which ends at the last ")".
     _stat=${_stat##*) }
-    set -f; set -- $_stat; set +f
+    set -f
+    # shellcheck disable=SC2086 # split into fields on purpose (globbing is off)
+    set -- $_stat
+    set +f
     [ -n "$_boot" ] && [ -n "${20-}" ] && virt_key=$_boot:${20}
 }
 
@@ -199,7 +204,7 @@ virt_key() {
 # asked, as systemd-detect-virt --vm and --container). Sets $virt_vm and
 # $virt_container, empty when systemd-detect-virt is missing.
 detect_virt() {
-    virt_vm= virt_container=
+    virt_vm='' virt_container=''
     [ -n "$boot_known" ] && return 0
     has systemd-detect-virt || return 0
     _virt=$(systemd-detect-virt 2>/dev/null)
@@ -338,7 +343,11 @@ if has node; then
     IFS=$_ifs; set +f
     [ -n "$_node" ] && node_identity=$(stat -L -c '%d:%i:%s:%Y' "$_node" /usr/lib/*/libuv.so.1 /lib/*/libuv.so.1 2>/dev/null)
     # One line: word splitting joins stat's lines with single spaces.
-    set -f; set -- $node_identity; node_identity=$*; set +f
+    set -f
+    # shellcheck disable=SC2086 # split on purpose (globbing is off)
+    set -- $node_identity
+    node_identity=$*
+    set +f
 fi
 if [ -n "$node_identity" ] && [ "$node_identity" != "$known_node" ]; then
     node -p 'process.versions.node+" "+process.versions.uv' 2>/dev/null | probe

@@ -1,14 +1,20 @@
-# fleetctl host state: what is deployed on this host, in "==> name <==" sections.
+# hoststate.sh: what is deployed on this host, in "==> name <==" sections
+# (fleetctl/deploy/hoststate.py parses them).
 # Arguments: APP_ROOT UNIT_PATH ENV_FILE RUNTIME_PATH APP_USER SERVICE PROCESS_FILE
+# Output: the sections hoststate (the banner "fleetctl-hoststate 1"), current, previous,
+#   releases (newest first), unit, process, env_sha256, runtime_sha256, user, activated,
+#   active, enabled and end; a section is empty when what it shows is missing.
+# Exit code: 0.
 # Reads only; prints hashes, never the contents, of files that may hold secrets.
+# Needs: lib/sections.sh
 app_root=$1 unit=$2 env_file=$3 runtime=$4 app_user=$5 service=$6 process_file=$7
-section() { printf '==> %s <==\n' "$1"; }
 sha() { [ -r "$1" ] && sha256sum < "$1" | cut -d' ' -f1; }
 
 section hoststate; echo 'fleetctl-hoststate 1'
 section current; readlink "$app_root/current" 2>/dev/null
 section previous; readlink "$app_root/previous" 2>/dev/null
-section releases; [ -d "$app_root/releases" ] && ls -1t "$app_root/releases" | grep -v '^\.'
+# ls lists no dot names: the archives and temporary folders of releases being unpacked.
+section releases; [ -d "$app_root/releases" ] && ls -1t "$app_root/releases"
 section unit; [ -r "$unit" ] && cat "$unit"
 section process; [ -r "$process_file" ] && cat "$process_file"
 section env_sha256; sha "$env_file"
