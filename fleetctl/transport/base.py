@@ -11,16 +11,9 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
 
-DEFAULT_TIMEOUT = 60.0
+from fleetctl.remote import one_line
 
-# Writes stdin to a temporary file beside the destination, sets its mode and
-# renames it into place, so readers never see a half-written file. The
-# arguments arrive as positional parameters, never spliced into the script.
-PUT_SCRIPT = (
-    'set -e; dest=$1; mode=$2; tmp=$(mktemp "$dest.fleetctl.XXXXXX"); '
-    "trap 'rm -f \"$tmp\"' EXIT; "
-    'cat > "$tmp"; chmod "$mode" "$tmp"; mv -f "$tmp" "$dest"'
-)
+DEFAULT_TIMEOUT = 60.0
 
 
 @dataclass(frozen=True)
@@ -94,7 +87,7 @@ class Transport(ABC):
     def put(self, source: str | Path | bytes, remote_path: str, mode: int = 0o644, timeout: float = DEFAULT_TIMEOUT) -> None:
         """Write bytes, or a local file's bytes, to remote_path atomically with mode."""
         data = source if isinstance(source, bytes) else Path(source).read_bytes()
-        argv = ["sh", "-c", PUT_SCRIPT, "fleetctl-put", remote_path, format(mode, "o")]
+        argv = ["sh", "-c", one_line("put-file.sh"), "fleetctl-put", remote_path, format(mode, "o")]
         self._check_put(self._execute(self._command_line(argv), data, timeout), remote_path)
 
     def _check_put(self, result: Result, remote_path: str) -> None:

@@ -17,6 +17,7 @@ from paramiko import (
 )
 from paramiko.ssh_exception import NoValidConnectionsError
 
+from fleetctl.remote import one_line
 from fleetctl.transport.base import DEFAULT_TIMEOUT, ConnectTimeout, Result, Transport, TransportError
 from fleetctl.transport.hostkeys import (
     DEFAULT_KNOWN_HOSTS,
@@ -31,14 +32,6 @@ DEFAULT_CONNECT_TIMEOUT = 10  # whole seconds: fabric truncates to int
 READ_SIZE = 65536
 # Idle seconds before the first probe, seconds between probes, probes lost before the connection is dead.
 KEEPALIVE = {socket.TCP_KEEPIDLE: 5, socket.TCP_KEEPINTVL: 2, socket.TCP_KEEPCNT: 3}
-
-# Moves a file uploaded over SFTP into place (run with become): copied beside
-# the destination, mode set, renamed over it, the upload removed.
-INSTALL_UPLOAD_SCRIPT = (
-    "set -e; src=$1 dest=$2 mode=$3 tmp=; "
-    "trap 'rm -f \"$src\" ${tmp:+\"$tmp\"}' EXIT; "
-    'tmp=$(mktemp "$dest.fleetctl.XXXXXX"); cat "$src" > "$tmp"; chmod "$mode" "$tmp"; mv -f "$tmp" "$dest"'
-)
 
 
 class SSHTransport(Transport):
@@ -250,7 +243,8 @@ class SSHTransport(Transport):
             staging_path = sftp.normalize(staging)
         except (SSHException, OSError, EOFError) as error:
             raise TransportError(f"{self.name}: cannot upload {remote_path} over SFTP: {error}") from None
-        argv = ["sh", "-c", INSTALL_UPLOAD_SCRIPT, "fleetctl-put", staging_path, remote_path, format(mode, "o")]
+        argv = ["sh", "-c", one_line("install-upload.sh"), "fleetctl-put", staging_path, remote_path,
+                format(mode, "o")]
         self._check_put(self._execute(self._command_line(argv), None, timeout), remote_path)
 
     def close(self) -> None:

@@ -15,7 +15,7 @@ from fleetctl.deploy.files import FileState, parse_file_states
 from fleetctl.deploy.hoststate import HostState, parse_host_state
 from fleetctl.deploy.release import pack
 from fleetctl.domain import Mode, RunningProcess, Scheduling
-from fleetctl.remote import FOLDER, LockExit, script
+from fleetctl.remote import FOLDER, LockExit, one_line, script
 from fleetctl.status import HostStatus, parse_status
 
 # How the transports start a script (`sh -s -- ARGS`), with each shell a host may have as sh.
@@ -244,3 +244,56 @@ def test_status_prints_every_section_without_systemctl(shell, tmp_path):
     assert parse_status("here", done.stdout) == HostStatus(
         "here", service="unknown", release="r2", mode=Mode.CLUSTER, workers_alive=1, workers_expected=2,
         restarts=1, uptime_s=None)
+
+
+# --- files written on a host: sh -c, stdin is the data ------------------------------
+
+
+def run_inline(shell: list[str], name: str, *arguments: str, data: bytes = b"") -> subprocess.CompletedProcess:
+    """Run the program `name` as Transport.put does: `sh -c SCRIPT fleetctl-put ARGS`, data on stdin."""
+    assert shutil.which(shell[0]), f"{shell[0]} is needed for this test"
+    return subprocess.run([*shell[:-1], "-c", one_line(name), "fleetctl-put", *arguments], input=data,
+                          capture_output=True, timeout=30)
+
+
+@pytest.mark.parametrize("name", ["put-file.sh", "install-upload.sh"])
+def test_inline_scripts_are_one_line_of_their_commands(name):
+    commands = [line for line in (FOLDER / name).read_text().splitlines() if not line.startswith("#")]
+    assert one_line(name) == "; ".join(commands)
+    assert "\n" not in one_line(name)
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_put_file_writes_stdin_atomically_with_its_mode(shell, tmp_path):
+    dest = tmp_path / "app.conf"
+    dest.write_text("old\n")
+    with dest.open() as reader:  # a reader of the old file keeps reading the old file
+        done = run_inline(shell, "put-file.sh", str(dest), "640", data=b"new\x00data\n")
+        assert done.returncode == 0, done.stderr
+        assert reader.read() == "old\n"
+    assert dest.read_bytes() == b"new\x00data\n"
+    assert dest.stat().st_mode & 0o777 == 0o640
+    assert [path.name for path in tmp_path.iterdir()] == ["app.conf"]  # no temporary file left
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_put_file_into_a_missing_folder_fails_and_leaves_nothing(shell, tmp_path):
+    done = run_inline(shell, "put-file.sh", str(tmp_path / "missing" / "app.conf"), "644", data=b"x")
+    assert done.returncode != 0 and done.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_install_upload_moves_the_upload_into_place_and_removes_it(shell, tmp_path):
+    upload, dest = tmp_path / ".fleetctl-upload-1", tmp_path / "etc" / "app.env"
+    upload.write_bytes(b"TOKEN=x\n")
+    dest.parent.mkdir()
+    done = run_inline(shell, "install-upload.sh", str(upload), str(dest), "600")
+    assert done.returncode == 0, done.stderr
+    assert dest.read_bytes() == b"TOKEN=x\n" and dest.stat().st_mode & 0o777 == 0o600
+    assert sorted(path.name for path in tmp_path.rglob("*")) == ["app.env", "etc"]
+
+    upload.write_bytes(b"TOKEN=y\n")
+    failed = run_inline(shell, "install-upload.sh", str(upload), str(tmp_path / "missing" / "app.env"), "600")
+    assert failed.returncode != 0 and failed.stderr
+    assert not upload.exists()  # the upload is removed when it cannot be put in place too
