@@ -1,11 +1,13 @@
 """The programs in fleetctl/remote run for real, in temporary folders, under every shell a host may have."""
 
 import hashlib
+import http.server
 import json
 import os
 import re
 import shutil
 import subprocess
+import threading
 from pathlib import Path
 
 import pytest
@@ -297,3 +299,58 @@ def test_install_upload_moves_the_upload_into_place_and_removes_it(shell, tmp_pa
     failed = run_inline(shell, "install-upload.sh", str(upload), str(tmp_path / "missing" / "app.env"), "600")
     assert failed.returncode != 0 and failed.stderr
     assert not upload.exists()  # the upload is removed when it cannot be put in place too
+
+
+# --- the health check, run by node ------------------------------------------------------
+
+
+def test_health_check_is_valid_javascript():
+    done = subprocess.run(["node", "--check", str(FOLDER / "health-check.js")], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
+class _Healthy(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):  # noqa: N802 (the name http.server calls)
+        self.send_response(200 if self.path == "/healthz" else 404)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def app_port():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Healthy)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server.server_address[1]
+    server.shutdown()
+
+
+def run_health_check(tmp_path: Path, active: str, port: int, ready_workers: int) -> subprocess.CompletedProcess:
+    """health-check.js on a clustered app that wants 2 workers on release r2; systemctl says the unit is `active`."""
+    fake = tmp_path / "fake-bin"
+    fake.mkdir()
+    (fake / "systemctl").write_text(f'#!/bin/sh\n[ "$3" = ActiveState ] && echo {active}\n')
+    (fake / "systemctl").chmod(0o755)
+    state = tmp_path / "state.json"
+    workers = [{"state": "ready" if n < ready_workers else "starting", "release": "/opt/hello/releases/r2"}
+               for n in range(2)]
+    state.write_text(json.dumps({"workers": workers}))
+    argv = ["node", "-e", script("health-check.js"), "--", "fleet-hello.service", str(port), "/healthz", "cluster",
+            "2", "r2", str(state), "/opt/hello/current"]
+    return subprocess.run(argv, capture_output=True, text=True, timeout=30,
+                          env=dict(os.environ, PATH=f"{fake}{os.pathsep}{os.environ['PATH']}"))
+
+
+def test_health_check_passes_a_clustered_app_with_its_workers_ready_that_answers(tmp_path, app_port):
+    done = run_health_check(tmp_path, "active", app_port, ready_workers=2)
+    assert (done.returncode, done.stdout) == (0, "GET /healthz: HTTP 200\n"), done.stderr
+
+
+@pytest.mark.parametrize("active, ready, reason", [
+    ("inactive", 2, "service fleet-hello.service is inactive"),
+    ("active", 1, "1/2 workers ready on release r2"),
+])
+def test_health_check_fails_with_its_reason(tmp_path, app_port, active, ready, reason):
+    done = run_health_check(tmp_path, active, app_port, ready_workers=ready)
+    assert (done.returncode, done.stdout) == (1, reason + "\n"), done.stderr
