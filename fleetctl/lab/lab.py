@@ -26,6 +26,7 @@ DEFAULT_NAME = "fleetctl-lab"
 DEFAULT_SUBNET = "172.30.0.0/16"
 LAB_LABEL = "fleetctl.lab"
 EXAMPLE_APP = Path(__file__).resolve().parent / "example-app"
+DEVICE_TREE_SCRIPT = Path(__file__).resolve().parent / "device-tree-model.sh"
 PERSONA_LABEL = "fleetctl.lab.persona"
 STATE_DIR_LABEL = "fleetctl.lab.state-dir"
 DEPLOY_USER = "deploy"
@@ -190,11 +191,7 @@ class Lab:
         if not model:
             return
         pid = self.docker.run(["container", "inspect", "--format", "{{.State.Pid}}", host.name]).strip()
-        script = (
-            'f=/sys/firmware/devicetree/base/model; [ -e "$f" ] && exit 0; '
-            "mount -t tmpfs -o mode=0755 tmpfs /sys/firmware && mkdir -p /sys/firmware/devicetree/base "
-            '&& printf "%s\\0" "$1" > "$f"'
-        )
+        script = DEVICE_TREE_SCRIPT.read_text(encoding="utf-8")
         done = subprocess.run(["nsenter", "--target", pid, "--mount", "--", "sh", "-c", script, "sh", model],
                               capture_output=True, text=True)
         if done.returncode != 0:

@@ -1,5 +1,7 @@
-"""The lab's pure parts: host counts, addresses, the inventory it writes, image recipes."""
+"""The lab's pure parts: host counts, addresses, the inventory it writes, image recipes; and its device-tree script."""
 
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -7,7 +9,7 @@ import yaml
 
 from fleetctl.lab.images import ImageRecipe, base_tag_from_dockerfile
 from fleetctl.lab.keys import ensure_keypair, known_hosts_line
-from fleetctl.lab.lab import lab_hosts, render_inventory
+from fleetctl.lab.lab import DEVICE_TREE_SCRIPT, lab_hosts, render_inventory
 from fleetctl.lab.personas import HostCountError, parse_host_counts
 
 
@@ -80,3 +82,19 @@ def test_known_hosts_line(port, prefix):
 def test_named_labs_have_their_own_prefix_and_subnet():
     [host] = lab_hosts({"vm": 1}, lab_name="fleetctl-bench", subnet="172.31.0.0/16")
     assert (host.name, host.address) == ("fleetctl-bench-vm-1", "172.31.2.1")
+
+
+@pytest.mark.parametrize("shell", [["dash", "-c"], ["busybox", "sh", "-c"], ["bash", "--posix", "-c"]])
+def test_device_tree_model_is_written_nul_terminated_once(shell):
+    assert shutil.which(shell[0]), f"{shell[0]} is needed for this test"
+    if subprocess.run(["unshare", "--mount", "true"], capture_output=True).returncode != 0:
+        pytest.skip("needs a mount namespace of its own (root and unshare)")
+    model = "Raspberry Pi 4 Model B Rev 1.4"
+    # In a private mount namespace, as the lab does in a pi container's; the second run finds the model there.
+    done = subprocess.run(
+        ["unshare", "--mount", "--propagation", "private", "sh", "-c",
+         '"$@" && "$@" && cat /sys/firmware/devicetree/base/model', "sh",
+         *shell, DEVICE_TREE_SCRIPT.read_text(), "sh", model],
+        capture_output=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == model.encode() + b"\0"
