@@ -17,6 +17,7 @@ from fleetctl.deploy.files import FileState, parse_file_states
 from fleetctl.deploy.hoststate import HostState, parse_host_state
 from fleetctl.deploy.release import pack
 from fleetctl.domain import Mode, RunningProcess, Scheduling
+from fleetctl.lab.lab import DEVICE_TREE_SCRIPT
 from fleetctl.remote import FOLDER, LockExit, one_line, script
 from fleetctl.status import HostStatus, parse_status
 
@@ -354,3 +355,32 @@ def test_health_check_passes_a_clustered_app_with_its_workers_ready_that_answers
 def test_health_check_fails_with_its_reason(tmp_path, app_port, active, ready, reason):
     done = run_health_check(tmp_path, active, app_port, ready_workers=ready)
     assert (done.returncode, done.stdout) == (1, reason + "\n"), done.stderr
+
+
+# --- every script: parsed by each shell, clean under shellcheck -------------------------
+
+# fleetctl/lab/device-tree-model.sh, the lab's one script, is held to the same rules.
+SH_FILES = sorted(FOLDER.rglob("*.sh")) + [DEVICE_TREE_SCRIPT]
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+@pytest.mark.parametrize("name", sorted(path.name for path in FOLDER.glob("*.sh")))
+def test_every_script_parses_under_each_shell(shell, name, tmp_path):
+    # What the host receives: the script after its libraries.
+    (tmp_path / name).write_text(script(name))
+    done = subprocess.run([*shell[:-1], "-n", str(tmp_path / name)], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize("path", SH_FILES, ids=lambda path: str(path.relative_to(FOLDER.parent)))
+def test_shellcheck_finds_nothing(path):
+    assert shutil.which("shellcheck"), "shellcheck is needed for this test (fleetctl/lab/setup-machine.sh installs it)"
+    done = subprocess.run(["shellcheck", "--shell=sh", str(path)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stdout
+
+
+def test_every_shellcheck_exception_says_why():
+    for path in SH_FILES:
+        for line in path.read_text().splitlines():
+            if "shellcheck disable=" in line:
+                assert re.search(r"shellcheck disable=\S+ # \S", line), f"{path.name}: {line.strip()}"
