@@ -2,9 +2,11 @@
 
     .venv/bin/python bench/probe/fleetctl_without_node.py plan INVENTORY --forks N --json
 
-The facts it gathers are NOT fleetctl's: node_version and libuv_version come
-back empty (so no host gets a unit). bench_probe.py runs it only with
---diagnose, prints it apart, and never counts it towards the targets.
+The probe runs as on a host without node: node is not started and its identity
+is not read (one stat fewer), so the probe cache neither supplies nor learns its
+versions. The facts it gathers are NOT fleetctl's: node_version and
+libuv_version come back empty (so no host gets a unit). bench_probe.py runs it
+only with --diagnose, prints it apart, and never counts it towards the targets.
 """
 
 import importlib
@@ -16,11 +18,12 @@ from fleetctl.facts.script import probe_script
 # The module, not the function fleetctl.facts re-exports under the same name.
 gather = importlib.import_module("fleetctl.facts.gather")
 
-NODE_LINE = "{ has node && node -p"
+# probe.sh reads node's identity only inside this test, and starts node only with an identity.
+NODE_LINE = "\nif has node; then\n"
 _script = probe_script()
-if NODE_LINE not in _script:
+if _script.count(NODE_LINE) != 1:
     sys.exit("fleetctl_without_node.py: probe.sh no longer starts node the way this expects")
-_without_node = _script.replace(NODE_LINE, "{ false && node -p", 1)
+_without_node = _script.replace(NODE_LINE, "\nif false; then\n")
 gather.probe_script = lambda: _without_node
 
 if __name__ == "__main__":
