@@ -1,5 +1,6 @@
 // health-check.js: one check of the health gate, run by node on the host (node is there: it
-// runs the app) as `node -e SCRIPT -- SERVICE PORT HEALTH_PATH MODE WORKERS RELEASE STATE_FILE CURRENT`.
+// runs the app) as `node -e SCRIPT -- ARGUMENTS`.
+// Arguments: SERVICE PORT HEALTH_PATH MODE WORKERS RELEASE STATE_FILE CURRENT
 // Healthy: the unit SERVICE is active; in cluster mode the runtime's STATE_FILE shows WORKERS
 // workers ready on RELEASE, in single mode CURRENT points at RELEASE and the app's process started
 // after it last changed; and GET http://127.0.0.1:PORT/HEALTH_PATH answers 2xx.

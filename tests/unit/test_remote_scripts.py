@@ -384,3 +384,14 @@ def test_every_shellcheck_exception_says_why():
         for line in path.read_text().splitlines():
             if "shellcheck disable=" in line:
                 assert re.search(r"shellcheck disable=\S+ # \S", line), f"{path.name}: {line.strip()}"
+
+
+@pytest.mark.parametrize("path", sorted(path for path in FOLDER.rglob("*") if path.suffix in (".sh", ".js")),
+                         ids=lambda path: str(path.relative_to(FOLDER)))
+def test_every_program_says_what_it_does_its_arguments_output_and_exit_codes(path):
+    marker = "//" if path.suffix == ".js" else "#"
+    lines = path.read_text().splitlines()
+    header = "\n".join(lines[:next(n for n, line in enumerate(lines) if not line.startswith(marker))])
+    assert header.startswith(f"{marker} {path.relative_to(FOLDER)}: ")
+    for part in ("Arguments", "Output:", "Exit code"):
+        assert part in header, f"{path.name}: no {part} in its header"
