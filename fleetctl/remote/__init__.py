@@ -6,7 +6,7 @@ host still runs one text in one exec. A script that stdin cannot carry (stdin
 is the data of the file it writes) runs as `sh -c` on one line (one_line).
 Each file's header says what it does, its arguments, output and exit codes.
 
-This package is fleetctl's lowest layer: it imports nothing from the rest of fleetctl.
+It sits low in fleetctl's layers (fleetctl/__init__.py) and imports nothing from the rest of fleetctl.
 """
 
 import re

@@ -1,5 +1,6 @@
 """The programs in fleetctl/remote run for real, in temporary folders, under every shell a host may have."""
 
+import dataclasses
 import hashlib
 import http.server
 import json
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 
 import fleetctl
+from fleetctl.deploy import lock as deploy_lock
 from fleetctl.deploy.files import FileState, parse_file_states
 from fleetctl.deploy.hoststate import HostState, parse_host_state
 from fleetctl.deploy.release import pack
@@ -20,6 +22,7 @@ from fleetctl.domain import Mode, RunningProcess, Scheduling
 from fleetctl.lab.lab import DEVICE_TREE_SCRIPT
 from fleetctl.remote import FOLDER, LockExit, one_line, script
 from fleetctl.status import HostStatus, parse_status
+from fleetctl.transport.local import LocalTransport
 
 # How the transports start a script (`sh -s -- ARGS`), with each shell a host may have as sh.
 SHELLS = [["dash", "-s"], ["busybox", "sh", "-s"], ["bash", "--posix", "-s"]]
@@ -93,6 +96,22 @@ def test_lock_cannot_be_created_under_a_file(shell, tmp_path):
     (tmp_path / "file").write_text("")
     done = run_script(shell, "lock-acquire.sh", str(tmp_path / "file" / "app"), "me")
     assert done.returncode == LockExit.CANNOT_CREATE
+
+
+def test_lock_py_reads_the_scripts_answers_through_a_transport(tmp_path):
+    root = str(tmp_path / "app")
+    me = deploy_lock.this_process()
+    alive_elsewhere = dataclasses.replace(me, pid=os.getppid())  # a live process: its lock is not stale
+    with LocalTransport("here") as transport:
+        deploy_lock.acquire(transport, root, alive_elsewhere)
+        with pytest.raises(deploy_lock.LockHeld, match=r"is locked by .* \(pid \d+\)"):
+            deploy_lock.acquire(transport, root, me)
+        deploy_lock.acquire(transport, root, me, force=True)  # broken, then taken
+        deploy_lock.release(transport, root, me)
+        assert not Path(root).exists()
+        (tmp_path / "file").write_text("")
+        with pytest.raises(deploy_lock.LockHeld, match="cannot take the deploy lock"):
+            deploy_lock.acquire(transport, str(tmp_path / "file" / "app"), me)
 
 
 # --- a release: unpack, switch, record ------------------------------------------------
@@ -395,3 +414,4 @@ def test_every_program_says_what_it_does_its_arguments_output_and_exit_codes(pat
     assert header.startswith(f"{marker} {path.relative_to(FOLDER)}: ")
     for part in ("Arguments", "Output:", "Exit code"):
         assert part in header, f"{path.name}: no {part} in its header"
+
