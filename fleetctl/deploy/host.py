@@ -11,7 +11,8 @@ from fleetctl.deploy.hoststate import HostState, read_host_state
 from fleetctl.deploy.job import HostJob, HostOutcome, Report, StepFailed
 from fleetctl.deploy.release import releases_to_prune
 from fleetctl.deploy.steps import (
-    Command, DesiredState, Step, WriteFile, host_changes, host_marker, mark_activated_command, prune_command,
+    DesiredState, Step, WriteFile, host_changes, host_marker, mark_activated_command, prune_command,
+    undo_first_deploy_command,
 )
 from fleetctl.domain import Activation, HostResult, Mode, RunningProcess
 from fleetctl.transport import Transport, TransportError
@@ -126,9 +127,10 @@ class HostDeploy:
 
     def _restore(self, before: HostState, desired: DesiredState) -> str:
         if before.current is None:
-            self.report("stopping the service: there is no earlier release to return to")
-            run_step(self.transport, Command("stop the service", ("systemctl", "stop", self.app.unit_name)))
-            return "no earlier release to return to: service stopped"
+            self.report("no earlier release to return to: removing what this first deploy installed")
+            run_step(self.transport, undo_first_deploy_command(self.app, desired.release_id,
+                                                               created_user=not before.user_exists))
+            return "a first deploy, so no earlier release to return to: the host is left as it was before it"
         self.report(f"rolling back to release {before.current}")
         now = read_host_state(self.transport, self.app)
         restore = replace(desired, release_id=before.current, archive=None, unit=before.unit or desired.unit,

@@ -210,3 +210,10 @@ def unit_diff(app: AppSpec, installed: str | None, desired: str) -> str:
 def prune_command(app: AppSpec, releases: list[str]) -> Command:
     return Command(f"remove {len(releases)} old release(s)",
                    ("rm", "-rf", "--", *(app.release_dir(release) for release in releases)))
+
+
+def undo_first_deploy_command(app: AppSpec, release_id: str, created_user: bool) -> Command:
+    """What takes a failed first deploy back: the host as it was before it (see undo-first-deploy.sh)."""
+    return Command("remove what the failed first deploy installed", (
+        app.unit_name, app.unit_path, app.process_file, app.env_file, app.root, release_id, app.user,
+        "yes" if created_user else "no"), script=script("undo-first-deploy.sh"))

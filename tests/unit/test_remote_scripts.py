@@ -45,6 +45,45 @@ def path_of(tmp_path: Path, *commands: str) -> Path:
     return folder
 
 
+# --- a failed first deploy ------------------------------------------------------------
+
+
+def fake_commands(folder: Path, log: Path, *names: str) -> None:
+    """Commands that only record how they were called (systemctl, userdel and id stand for the host's)."""
+    for name in names:
+        (folder / name).write_text(f'#!/bin/sh\necho "{name} $*" >> "{log}"\n')
+        (folder / name).chmod(0o755)
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+@pytest.mark.parametrize("data_in_shared", [False, True])
+def test_undo_first_deploy_leaves_the_host_as_before_but_keeps_data(shell, tmp_path, data_in_shared):
+    root, etc = tmp_path / "opt" / "app", tmp_path / "etc"
+    (root / "releases" / "r1").mkdir(parents=True)
+    (root / "releases" / ".r1.tar.gz").write_bytes(b"x")
+    (root / "shared").mkdir()
+    if data_in_shared:
+        (root / "shared" / "uploads.db").write_text("kept")
+    (root / "current").symlink_to("releases/r1")
+    (root / ".activated").write_text("r1\n")
+    etc.mkdir()
+    files = [etc / "fleet-app.service", etc / "app.process.json", etc / "app.env"]
+    for file in files:
+        file.write_text("x")
+    log = tmp_path / "calls.log"
+    folder = path_of(tmp_path, "rm", "rmdir")
+    fake_commands(folder, log, "systemctl", "userdel", "id")
+    done = run_script(shell, "undo-first-deploy.sh", "fleet-app.service", *map(str, files), str(root), "r1",
+                      "app", "yes", path=folder)
+    assert done.returncode == 0, done.stderr
+    assert not any(file.exists() for file in files)
+    left = sorted(str(path.relative_to(root)) for path in root.rglob("*"))
+    assert left == (["shared", "shared/uploads.db"] if data_in_shared else [])
+    calls = log.read_text().splitlines()
+    assert calls[:2] == ["systemctl cat fleet-app.service", "systemctl disable --now --quiet fleet-app.service"]
+    assert "systemctl daemon-reload" in calls and "userdel app" in calls
+
+
 # --- the deploy lock ------------------------------------------------------------------
 
 
