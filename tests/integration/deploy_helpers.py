@@ -164,7 +164,8 @@ def wipe_app(lab: LabInventory, app_name: str, personas=PERSONAS) -> None:
     """Remove every trace of an app from the hosts, so a module starts from a first deploy
     whatever an earlier run of it left."""
     script = (f"systemctl disable --now fleet-{app_name}.service 2>/dev/null; "
-              f"rm -rf /opt/{app_name} /etc/fleet/{app_name}.env /etc/systemd/system/fleet-{app_name}.service; "
+              f"rm -rf /opt/{app_name} /etc/fleet/{app_name}.env /etc/fleet/{app_name}.process.json "
+              f"/etc/systemd/system/fleet-{app_name}.service; "
               f"systemctl daemon-reload; systemctl reset-failed fleet-{app_name}.service 2>/dev/null; "
               f"userdel {app_name} 2>/dev/null; true")
     threads = [threading.Thread(target=remote, args=(lab, address, script))
