@@ -87,6 +87,28 @@ class RunningProcess:
             return None
 
 
+@dataclass(frozen=True)
+class Platform:
+    """What a built release must match to run on a host: its native addons are binaries for one of these.
+
+    os: "linux" (the kernel's ostype, lowercased); arch: the userland architecture, armv7l kept apart from
+    aarch64; libc: "glibc" or "musl"; node_abi: Node's process.versions.modules ("108" for Node 18).
+    """
+
+    os: str
+    arch: str
+    libc: str
+    node_abi: str
+
+    @property
+    def key(self) -> str:
+        """One word naming the platform, as artifacts and plans show it: "linux-x86_64-glibc-node108"."""
+        return f"{self.os}-{self.arch}-{self.libc}-node{self.node_abi}"
+
+    def __str__(self) -> str:
+        return self.key
+
+
 # The points of a host's rollout where hooks run, in the order they run.
 HOOK_POINTS = ("before_host", "before_switch", "after_switch", "after_host")
 
