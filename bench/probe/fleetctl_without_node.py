@@ -4,8 +4,9 @@
 
 The probe runs as on a host without node: node is not started and its identity
 is not read (one stat fewer), so the probe cache neither supplies nor learns its
-versions. The facts it gathers are NOT fleetctl's: node_version and
-libuv_version come back empty (so no host gets a unit). bench_probe.py runs it
+versions. The facts it gathers are NOT fleetctl's: node_version,
+libuv_version and node_abi come back empty (so no host gets a unit, nor a
+platform). bench_probe.py runs it
 only with --diagnose, prints it apart, and never counts it towards the targets.
 """
 

@@ -33,9 +33,12 @@ def gather(transport: Transport, timeout: float = PROBE_TIMEOUT,
            known_node: NodeVersions | None = None, known_virt: KnownVirt | None = None) -> tuple[str, Facts]:
     """Run probe.sh on the host in a single exec, as the login user (facts need no root); (raw output, facts).
 
-    known_node: cached versions of the host's node binary; the probe skips starting node while it is the same.
+    known_node: cached versions and ABI of the host's node binary; the probe skips starting node while it is
+    the same.
     known_virt: cached systemd-detect-virt answers; the probe skips it while their key (boot, PID 1) holds.
     """
+    if known_node is not None and not known_node.complete:
+        known_node = None  # without the ABI it cannot stand in for node: node is asked
     arguments = None
     if known_node or known_virt:
         arguments = [known_node.identity if known_node else "", known_virt.key if known_virt else ""]
@@ -62,8 +65,9 @@ def probe_host(
                                 known_virt=probe_cache.get_virt(spec.name) if probe_cache else None)
             extra = also(transport) if also is not None else None
         identity = node_identity(raw)
-        if probe_cache is not None and identity and facts.node_version:
-            probe_cache.put(spec.name, NodeVersions(identity, facts.node_version, facts.libuv_version))
+        if probe_cache is not None and identity and facts.node_version and facts.node_abi:
+            probe_cache.put(spec.name, NodeVersions(identity, facts.node_version, facts.libuv_version,
+                                                    facts.node_abi))
         virt = detected_virt(raw)
         if probe_cache is not None and virt is not None:
             probe_cache.put_virt(spec.name, virt)

@@ -3,6 +3,8 @@
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from fleetctl.domain import Platform
+
 KINDS = ("pi", "container", "vm", "server")
 
 
@@ -13,6 +15,8 @@ class Facts:
     # a Node.js binary must match. kernel_arch is what `uname -m` said.
     arch: str
     kernel_arch: str
+    os: str | None  # "linux": the kernel's ostype, lowercased
+    libc: str | None  # "glibc" or "musl", from the dynamic loaders found
     cpus_online: int
     cpus_affinity: int | None
     cpu_quota: float | None
@@ -31,8 +35,18 @@ class Facts:
     systemd_version: int | None
     node_version: str | None
     libuv_version: str | None
+    # Node's process.versions.modules: the ABI its native addons must be built for ("108" for Node 18).
+    node_abi: str | None
     kind: str
     kind_evidence: str
+
+    @property
+    def platform(self) -> Platform | None:
+        """What a release's native addons must be built for here; None when node or the C library is unknown
+        (no artifact can be chosen for such a host)."""
+        if not (self.os and self.libc and self.node_abi):
+            return None
+        return Platform(self.os, self.arch, self.libc, self.node_abi)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -40,11 +54,18 @@ class Facts:
 
 @dataclass(frozen=True)
 class NodeVersions:
-    """Node.js and libuv versions of one node binary, known by its identity (stat of node and libuv)."""
+    """Node.js and libuv versions and the ABI of one node binary, known by its identity (stat of node and libuv)."""
 
     identity: str
     node: str
     libuv: str | None
+    # process.versions.modules ("" in a cache written before it).
+    modules: str = ""
+
+    @property
+    def complete(self) -> bool:
+        """Enough to stand in for starting node: without the ABI a host would have no platform."""
+        return bool(self.identity and self.node and self.modules)
 
 
 @dataclass(frozen=True)

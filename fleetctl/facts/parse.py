@@ -9,8 +9,8 @@ from fleetctl.facts.sections import split_sections
 def parse_probe(raw: str, known_node: NodeVersions | None = None, known_virt: KnownVirt | None = None) -> Facts:
     """Facts from probe.sh's output; raises ProbeParseError with a one-line cause.
 
-    known_node: the versions of a node binary the caller told the probe it knows;
-    the probe did not start node when the binary is still the same.
+    known_node: the versions and ABI of a node binary the caller told the probe it
+    knows; the probe did not start node when the binary is still the same.
     known_virt: systemd-detect-virt's answers the caller told the probe it knows;
     the probe did not start systemd-detect-virt when their key still holds.
     """
@@ -59,13 +59,16 @@ def parse_probe(raw: str, known_node: NodeVersions | None = None, known_virt: Kn
     kind, kind_evidence = classify(model, model_source, container, vm)
 
     os_release = parsers.parse_os_release(body("os_release"))
-    node_version, libuv_version = parsers.parse_node_versions(body("node_versions"))
-    if node_version is None and known_node and body("node_identity").strip() == known_node.identity:
-        node_version, libuv_version = known_node.node, known_node.libuv
+    node = parsers.parse_node_versions(body("node_versions"))
+    if (node is None and known_node and known_node.complete
+            and body("node_identity").strip() == known_node.identity):
+        node = parsers.NodeRuntime(known_node.node, known_node.libuv, known_node.modules)
     return Facts(
         hostname=parsers.parse_hostname(body("hostname")),
         arch=arch,
         kernel_arch=kernel_arch,
+        os=parsers.parse_ostype(body("ostype")),
+        libc=parsers.parse_libc(body("libc_loaders")),
         cpus_online=cpus_online,
         cpus_affinity=cpus_affinity,
         cpu_quota=limits.cpu_quota,
@@ -81,8 +84,9 @@ def parse_probe(raw: str, known_node: NodeVersions | None = None, known_virt: Kn
         os_pretty=os_release.get("PRETTY_NAME"),
         systemd_pid1=parsers.parse_systemd_pid1(body("pid1_comm"), body("run_systemd_system")),
         systemd_version=parsers.parse_systemd_version(body("systemctl_version"), body("systemd_shared_library")),
-        node_version=node_version,
-        libuv_version=libuv_version,
+        node_version=node.node if node else None,
+        libuv_version=node.libuv if node else None,
+        node_abi=node.abi if node else None,
         kind=kind,
         kind_evidence=kind_evidence,
     )

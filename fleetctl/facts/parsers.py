@@ -285,10 +285,53 @@ def parse_systemd_version(systemctl_version: str, shared_library: str) -> int | 
     return int(match.group(1)) if match else None
 
 
-def parse_node_versions(body: str) -> tuple[str | None, str | None]:
-    """"18.19.0 1.44.2" -> ("18.19.0", "1.44.2"); (None, None) without node."""
+@dataclass(frozen=True)
+class NodeRuntime:
+    """What `node -p` printed: Node's and libuv's versions, and the ABI native addons are built for."""
+
+    node: str
+    libuv: str | None
+    abi: str  # process.versions.modules: "108" for Node 18, "115" for Node 20
+
+
+def parse_node_versions(body: str) -> NodeRuntime | None:
+    """"18.19.0 1.44.2 108" -> NodeRuntime("18.19.0", "1.44.2", "108"); None without node (or output that is
+    not node's three fields)."""
     fields = body.strip().split()
     version = re.compile(r"^\d+\.\d+\.\d+$")
-    if len(fields) == 2 and all(version.match(field) for field in fields):
-        return fields[0], fields[1]
-    return None, None
+    if len(fields) == 3 and version.match(fields[0]) and version.match(fields[1]) and fields[2].isdigit():
+        return NodeRuntime(*fields)
+    return None
+
+
+def parse_ostype(body: str) -> str | None:
+    """The kernel's /proc/sys/kernel/ostype, lowercased: "Linux" -> "linux"."""
+    return body.strip().lower() or None
+
+
+# The dynamic loaders' names: musl's, and glibc's (ld64.so.* on ppc64le and s390x).
+MUSL_LOADER = re.compile(r"^ld-musl-.+\.so\.1$")
+GLIBC_LOADER = re.compile(r"^(ld-linux.*|ld64)\.so(\..+)?$")
+
+
+def parse_libc(body: str) -> str | None:
+    """"musl", "glibc" or None, from the loaders the probe found ("file PATH" or "link PATH" lines).
+
+    Where both are found, one is an extra: musl's loader as a file of its own
+    is the system's C library (Alpine, whose gcompat adds a glibc-named loader
+    beside it); musl's loader as a link is a package added to a glibc system
+    (Debian's musl links it into /lib/<triplet>-musl/).
+    """
+    musl = musl_file = glibc = False
+    for line in body.splitlines():
+        kind, _, path = line.strip().partition(" ")
+        name = posixpath.basename(path)
+        if MUSL_LOADER.match(name):
+            musl = True
+            musl_file = musl_file or kind == "file"
+        elif GLIBC_LOADER.match(name):
+            glibc = True
+    if musl and (musl_file or not glibc):
+        return "musl"
+    return "glibc" if glibc else None
+

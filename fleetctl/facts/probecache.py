@@ -2,10 +2,11 @@
 
 A probe skips its most costly commands while their answers still hold:
 
-- Node and libuv versions. Starting node is most of a probe's cost (V8 starts
-  to print two version strings). The probe reports the node binary's identity
-  (device, inode, size and mtime of node and of a shared libuv); while that
-  matches what is cached here, the probe skips node.
+- Node and libuv versions and Node's ABI (process.versions.modules). Starting
+  node is most of a probe's cost (V8 starts to print three short strings). The
+  probe reports the node binary's identity (device, inode, size and mtime of
+  node and of a shared libuv); while that matches what is cached here, the
+  probe skips node.
 - systemd-detect-virt's answers, uname -m and getconf LONG_BIT (under "virt"),
   with the key they hold for (boot id, PID 1's start time).
 """
@@ -36,7 +37,9 @@ class ProbeCache:
                 virt = entry.pop("virt", None)
                 if virt is not None and KnownVirt(**virt).complete:  # older entries lack uname_m: asked again
                     self._virt[host] = KnownVirt(**virt)
-                if entry:
+                # An entry from before the ABI was cached is dropped: node is asked again, so that no
+                # host goes without a platform because of an old cache.
+                if entry and NodeVersions(**entry).complete:
                     self._entries[host] = NodeVersions(**entry)
         except (OSError, ValueError, TypeError, AttributeError):
             # no cache yet, or an unreadable one: probes read node afresh

@@ -30,6 +30,13 @@ labelled() {
 
 has() { command -v "$1" >/dev/null 2>&1; }
 
+# "file PATH" or "link PATH" for a dynamic loader that exists (an unmatched
+# glob stays literal and does not); false when it does not.
+print_loader() {
+    [ -e "$1" ] || return 1
+    if [ -h "$1" ]; then printf 'link %s\n' "$1"; else printf 'file %s\n' "$1"; fi
+}
+
 # Print a readable file whole, with builtins only (no cat: every fork costs
 # the host about a millisecond, and a fleet is probed often).
 print_file() {
@@ -42,8 +49,9 @@ print_file() {
 # cgroups and every cgroup limit from its own cgroup up to each mount point (a
 # limit set on a parent, a systemd slice or the container's own cgroup, binds
 # us as much as one on our own cgroup), the interesting /proc/cpuinfo keys,
-# PID 1's cgroups and os-release. The program is in single quotes: it must not
-# contain one. mawk dies on reading a directory, so only files are read.
+# PID 1's cgroups, os-release and the kernel's ostype. The program is in single
+# quotes: it must not contain one. mawk dies on reading a directory, so only
+# files are read.
 probe_awk='
 function section(name) { printf "==> %s <==\n", name }
 
@@ -155,6 +163,10 @@ BEGIN {
     if (found < 0) { file = "/usr/lib/os-release"; found = (getline line < file) }
     while (found > 0) { print line; found = (getline line < file) }
     close(file)
+
+    # "Linux": the OS of the platform a release is built for.
+    section("ostype")
+    print_file("/proc/sys/kernel/ostype")
 }'
 
 # The same sections with builtins only, where there is no awk: slower, and
@@ -179,6 +191,8 @@ without_awk() {
     else
         print_file /usr/lib/os-release
     fi
+    section ostype
+    first_line /proc/sys/kernel/ostype
 }
 
 # What systemd-detect-virt answers cannot change while the kernel's boot id and
@@ -308,6 +322,23 @@ probe() {
     section systemd_shared_library
     [ -n "$_library" ] && printf '%s\n' "$_library"
 
+    # The C library native addons link against, told by its dynamic loader's
+    # name (globs: no process; ld64.so.* is glibc's on ppc64le and s390x).
+    # Both kinds exist where one is an extra: Debian's musl package links
+    # /lib/ld-musl-*.so.1 into its own folder, and Alpine's gcompat puts a
+    # glibc-named loader beside musl's own file. So each is printed as
+    # "file PATH" or "link PATH" and the parser decides. The multiarch folders
+    # (/lib/*/) cost a scan of every folder in /lib (about a millisecond):
+    # they are looked at only when no loader was found above them.
+    section libc_loaders
+    _loaders=
+    for _f in /lib/ld-musl-*.so.1 /lib/ld-linux*.so* /lib64/ld-linux*.so* /lib/ld64.so.* /lib64/ld64.so.*; do
+        print_loader "$_f" && _loaders=found
+    done
+    if [ -z "$_loaders" ]; then
+        for _f in /lib/*/ld-linux*.so*; do print_loader "$_f"; done
+    fi
+
     section node_identity
     printf '%s\n' "$node_identity"
 
@@ -323,9 +354,9 @@ probe() {
 # must run it starts first, in parallel with every other section; its output
 # waits in the pipe and is printed last, in its own section.
 # $1, when given, is the identity (device:inode:size:mtime of node and of a
-# shared libuv) of a node whose versions the caller already knows: when it still
-# matches, node is not started at all. $2, when given, is the virt_key under
-# which the caller knows systemd-detect-virt's answers: while it matches,
+# shared libuv) of a node whose versions and ABI the caller already knows: when
+# it still matches, node is not started at all. $2, when given, is the virt_key
+# under which the caller knows systemd-detect-virt's answers: while it matches,
 # systemd-detect-virt, uname and getconf are not started.
 known_node=${1-}
 known_virt=${2-}
@@ -350,7 +381,7 @@ if has node; then
     set +f
 fi
 if [ -n "$node_identity" ] && [ "$node_identity" != "$known_node" ]; then
-    node -p 'process.versions.node+" "+process.versions.uv' 2>/dev/null | probe
+    node -p 'process.versions.node+" "+process.versions.uv+" "+process.versions.modules' 2>/dev/null | probe
 else
     probe < /dev/null
 fi

@@ -20,11 +20,13 @@ def _plan_facts(*command: str, state_dir: Path) -> dict:
     return row["facts"]
 
 
+NODE_FACTS = ("node_version", "libuv_version", "node_abi")
+
+
 def test_plan_without_node_gathers_every_fact_but_node_versions(tmp_path):
     # A plan first, so that the probe cache holds node's versions: the diagnostic must not take them from it.
     with_node = _plan_facts("-m", "fleetctl", state_dir=tmp_path)
     assert with_node["node_version"], "node is needed for this test"
     without_node = _plan_facts(str(REPO / "bench" / "probe" / "fleetctl_without_node.py"), state_dir=tmp_path)
-    assert (without_node["node_version"], without_node["libuv_version"]) == (None, None)
-    assert {**without_node, "node_version": with_node["node_version"],
-            "libuv_version": with_node["libuv_version"]} == with_node
+    assert [without_node[fact] for fact in NODE_FACTS] == [None, None, None]
+    assert {**without_node, **{fact: with_node[fact] for fact in NODE_FACTS}} == with_node
