@@ -25,6 +25,8 @@ class Facts:
     memory_total_mb: int
     memory_limit_mb: int | None
     memory_effective_mb: int
+    # Free MiB for unprivileged users on the file system holding /opt (else /), where releases are unpacked.
+    opt_free_mb: int | None
     model: str | None
     virt_vm: str | None
     virt_container: str | None

@@ -76,6 +76,7 @@ def parse_probe(raw: str, known_node: NodeVersions | None = None, known_virt: Kn
         memory_total_mb=memory_total_mb,
         memory_limit_mb=memory_limit_mb,
         memory_effective_mb=memory_effective_mb,
+        opt_free_mb=parsers.parse_free_mb(body("opt_free")),
         model=model,
         virt_vm=vm.name,
         virt_container=container.name,

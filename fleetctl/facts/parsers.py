@@ -335,3 +335,11 @@ def parse_libc(body: str) -> str | None:
         return "musl"
     return "glibc" if glibc else None
 
+
+def parse_free_mb(body: str) -> int | None:
+    """Free MiB for unprivileged users, from `stat -f -c '%n %a %S'`: "/opt 20081666 4096" (the folder, free
+    blocks, block size) -> 78444; None when stat -f failed."""
+    fields = body.strip().rsplit(maxsplit=2)
+    if len(fields) != 3 or not fields[1].isdigit() or not fields[2].isdigit():
+        return None
+    return int(fields[1]) * int(fields[2]) // MIB

@@ -339,6 +339,15 @@ probe() {
         for _f in /lib/*/ld-linux*.so*; do print_loader "$_f"; done
     fi
 
+    # Free space where releases are unpacked: statfs(2) of /opt itself (else /),
+    # by stat -f in GNU coreutils and busybox alike. Not df: busybox df stats
+    # every mount point listed before the one it looks for, so a dead network
+    # mount there hangs it, and busybox df has no -l to skip those.
+    section opt_free
+    _dir=/
+    [ -d /opt ] && _dir=/opt
+    stat -f -c '%n %a %S' "$_dir" 2>/dev/null
+
     section node_identity
     printf '%s\n' "$node_identity"
 

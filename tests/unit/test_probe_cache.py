@@ -1,5 +1,7 @@
 """The probe starts node only when the host's node binary changed since its versions and ABI were cached."""
 
+from dataclasses import replace
+
 from fleetctl.facts import gather, parse_probe
 from fleetctl.facts.model import KnownVirt, NodeVersions
 from fleetctl.facts.parse import detected_virt, node_identity
@@ -77,5 +79,5 @@ def test_a_probe_with_known_virt_answers_sends_both_keys(tmp_path):
         if known is None:
             return  # no systemd-detect-virt here: nothing is cached
         raw_again, facts_again = gather(transport, known_virt=known)
-    assert facts_again == facts
+    assert replace(facts_again, opt_free_mb=None) == replace(facts, opt_free_mb=None)  # free disk moves meanwhile
     assert "==> systemd_detect_virt_vm <==\n==> systemd_detect_virt_container <==" in raw_again

@@ -1,6 +1,7 @@
-"""A host's platform (OS, userland arch, C library, Node ABI): the probe's sections, their parsers, and
-Facts.platform, on recorded outputs and on probe.sh run for real."""
+"""A host's platform (OS, userland arch, C library, Node ABI) and free disk: the probe's sections, their parsers,
+and Facts.platform, on recorded outputs and on probe.sh run for real."""
 
+import os
 import shutil
 import subprocess
 from dataclasses import FrozenInstanceError
@@ -14,6 +15,7 @@ from fleetctl.facts.sections import split_sections
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "probe"
 SHELLS = [["dash", "-s"], ["busybox", "sh", "-s"], ["bash", "--posix", "-s"]]
+MIB = 1024 * 1024
 
 
 def fixture(name: str) -> str:
@@ -67,6 +69,17 @@ def test_libc_from_the_loaders_found(loaders, libc):
     assert parsers.parse_libc(loaders) == libc
 
 
+@pytest.mark.parametrize("body, free_mb", [
+    ("/opt 20081666 4096\n", 20081666 * 4096 // MIB),
+    ("/ 1000 1024", 0),  # less than a MiB
+    ("/ 262144 4096", 1024),
+    ("", None),  # stat -f failed (or is missing)
+    ("/opt ? 4096", None),
+])
+def test_free_mb_from_stat_f(body, free_mb):
+    assert parsers.parse_free_mb(body) == free_mb
+
+
 # --- Facts.platform on recorded outputs -------------------------------------------------
 
 
@@ -105,6 +118,14 @@ def test_a_64_bit_kernel_with_a_32_bit_userland_is_an_armv7l_platform():
     assert (facts.kernel_arch, facts.platform.key) == ("aarch64", "linux-armv7l-glibc-node108")
 
 
+def test_free_disk_of_recorded_hosts():
+    # Recorded before the probe read free disk: not known, not guessed.
+    assert parse_probe(fixture("pi4-aarch64.txt")).opt_free_mb is None
+    raw = fixture("pi4-aarch64.txt").replace("==> libc_loaders <==", "==> opt_free <==\n/opt 2621440 4096\n"
+                                             "==> libc_loaders <==")
+    assert parse_probe(raw).opt_free_mb == 10240
+
+
 # --- probe.sh for real ------------------------------------------------------------------
 
 
@@ -116,20 +137,33 @@ def run_probe(shell: list[str], script: str) -> str:
 
 
 @pytest.mark.parametrize("shell", SHELLS)
-def test_the_probe_reports_this_machines_platform(shell):
-    facts = parse_probe(run_probe(shell, probe_script()))
+def test_the_probe_reports_this_machines_platform_and_free_disk(shell):
+    output = run_probe(shell, probe_script())
+    sections, facts = split_sections(output), parse_probe(output)
     assert facts.os == Path("/proc/sys/kernel/ostype").read_text().strip().lower() == "linux"
     assert facts.libc == "glibc"  # the development machine runs Debian
     node_abi = subprocess.run(["node", "-p", "process.versions.modules"], capture_output=True, text=True).stdout
     assert facts.node_abi == node_abi.strip()
     assert facts.platform == Platform("linux", facts.arch, "glibc", node_abi.strip())
+    folder = "/opt" if os.path.isdir("/opt") else "/"
+    assert sections["opt_free"].split()[0] == folder
+    disk = os.statvfs(folder)
+    # Other work on the machine writes meanwhile: the same to within 1 GiB.
+    assert abs(facts.opt_free_mb - disk.f_bavail * disk.f_frsize // MIB) < 1024
+
+
+def test_free_disk_is_measured_on_root_where_there_is_no_opt(tmp_path):
+    script = probe_script().replace("[ -d /opt ] && _dir=/opt", f"[ -d {tmp_path}/opt ] && _dir={tmp_path}/opt")
+    assert script != probe_script()
+    folder, free, block_size = split_sections(run_probe(SHELLS[0], script))["opt_free"].split()
+    assert folder == "/" and int(free) > 0 and int(block_size) > 0
 
 
 def probe_with_lib_in(root: Path) -> str:
     """probe.sh looking for dynamic loaders under root instead of /lib and /lib64."""
     script = probe_script()
     loaders = script.index("section libc_loaders")
-    end = script.index("section node_identity")
+    end = script.index("section opt_free")
     part = script[loaders:end].replace(" /lib", f" {root}/lib")
     assert part != script[loaders:end]
     return script[:loaders] + part + script[end:]
