@@ -51,6 +51,7 @@ class HostPlan:
             "host": self.host,
             "kind": facts.kind if facts else None,
             "kind_evidence": facts.kind_evidence if facts else None,
+            "platform": facts.platform.key if facts and facts.platform else None,
             "mode": decision.mode if decision else None,
             "workers": decision.workers if decision else None,
             "scheduling": decision.scheduling if decision else None,

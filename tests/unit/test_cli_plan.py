@@ -7,6 +7,8 @@ import pytest
 from click.testing import CliRunner
 
 from fleetctl.cli import main
+from fleetctl.facts import parse_probe
+from fleetctl.plan.hosts import HostPlan
 
 REPO = Path(__file__).resolve().parents[2]
 BAD = REPO / "tests/unit/fixtures/inventories/bad"
@@ -45,6 +47,21 @@ def test_plan_of_this_machine_over_the_local_connection():
     assert row["host"] == "localhost" and row["error"] is None
     assert row["mode"] in ("single", "cluster") and row["workers"] >= 1
     assert row["facts"]["cpus_online"] >= 1 and row["reason"]
+
+
+def test_plan_json_names_the_platform_its_facts_make():
+    result = invoke("plan", str(REPO / "inventories/local.yaml"), "--json")
+    [row] = json.loads(result.stdout)
+    facts = row["facts"]
+    assert facts["os"] == "linux" and facts["libc"] in ("glibc", "musl") and facts["node_abi"].isdigit()
+    assert facts["opt_free_mb"] > 0
+    assert row["platform"] == f"linux-{facts['arch']}-{facts['libc']}-node{facts['node_abi']}"
+
+
+def test_plan_json_platform_is_null_without_node_or_facts():
+    without_node = parse_probe((REPO / "tests/unit/fixtures/probe/kvm-vm.txt").read_text())
+    assert HostPlan("vm1", facts=without_node).to_dict()["platform"] is None
+    assert HostPlan("down", error="down: connection refused").to_dict()["platform"] is None
 
 
 def test_plan_table_shows_every_host_and_its_reason():
