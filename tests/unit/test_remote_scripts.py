@@ -360,6 +360,45 @@ def test_install_upload_moves_the_upload_into_place_and_removes_it(shell, tmp_pa
     assert not upload.exists()  # the upload is removed when it cannot be put in place too
 
 
+# --- files read from a host: staged for the login user -------------------------------
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_stage_download_copies_into_the_staging_file_keeping_it_private(shell, tmp_path):
+    source, staging = tmp_path / "secret.bin", tmp_path / ".fleetctl-download-1"
+    source.write_bytes(bytes(range(256)) * 64)
+    source.chmod(0o600)
+    staging.touch(mode=0o600)
+    inode = staging.stat().st_ino
+    done = run_script(shell, "stage-download.sh", str(source), str(staging))
+    assert done.returncode == 0, done.stderr
+    assert staging.read_bytes() == source.read_bytes()
+    # Written into, not replaced: the login user's file still, with its mode.
+    assert (staging.stat().st_ino, staging.stat().st_mode & 0o777) == (inode, 0o600)
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_stage_download_writes_only_into_a_regular_staging_file(shell, tmp_path):
+    source, target = tmp_path / "secret.bin", tmp_path / "elsewhere"
+    source.write_bytes(b"secret")
+    target.write_bytes(b"untouched")
+    link = tmp_path / ".fleetctl-download-link"
+    link.symlink_to(target)
+    for staging in (link, tmp_path / ".fleetctl-download-missing"):
+        done = run_script(shell, "stage-download.sh", str(source), str(staging))
+        assert (done.returncode, done.stderr) == (1, f"stage-download.sh: {staging} is not the staging file\n")
+    assert target.read_bytes() == b"untouched" and not (tmp_path / ".fleetctl-download-missing").exists()
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_stage_download_of_a_missing_file_fails_with_cats_message(shell, tmp_path):
+    staging = tmp_path / ".fleetctl-download-1"
+    staging.touch(mode=0o600)
+    done = run_script(shell, "stage-download.sh", str(tmp_path / "missing"), str(staging))
+    assert done.returncode != 0 and "missing: No such file or directory" in done.stderr
+    assert staging.read_bytes() == b""
+
+
 # --- the health check, run by node ------------------------------------------------------
 
 
