@@ -3,7 +3,9 @@
 run() and put() are built here on a single primitive, _execute(command line,
 stdin bytes, timeout), so every implementation quotes, wraps in sudo and
 uploads files the same way: what runs over SSH is byte for byte what runs
-through the local connection.
+through the local connection. get() reads files through three more (read a
+file, make a private staging file, remove it), so that its sudo step, too, is
+the same command everywhere.
 """
 
 import shlex
@@ -11,9 +13,11 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
 
-from fleetctl.remote import one_line
+from fleetctl.remote import one_line, script
 
 DEFAULT_TIMEOUT = 60.0
+# The name of get()'s private staging files in the login user's home, before a random part.
+STAGING_PREFIX = ".fleetctl-download-"
 
 
 @dataclass(frozen=True)
@@ -94,3 +98,63 @@ class Transport(ABC):
         if not result.ok:
             cause = (result.stderr.strip().splitlines() or [f"exit code {result.exit_code}"])[-1]
             raise TransportError(f"{self.name}: cannot write {remote_path}: {cause}")
+
+    def get(self, remote_path: str, timeout: float = DEFAULT_TIMEOUT) -> bytes:
+        """The bytes of the file remote_path; a TransportError naming the host when it cannot be read.
+
+        The login user reads it. With become, a file the login user may not read
+        is first copied, through sudo, into a private (0600) staging file of the
+        login user's own (stage-download.sh), which is then read and removed: a
+        file the login user can read costs no sudo and no copy.
+        """
+        try:
+            return self._read_file(remote_path, timeout)
+        except PermissionError as error:
+            if not self.become:
+                raise self._cannot_read(remote_path, error) from None
+        except OSError as error:
+            raise self._cannot_read(remote_path, error) from None
+        return self._get_through_staging(remote_path, timeout)
+
+    def _get_through_staging(self, remote_path: str, timeout: float) -> bytes:
+        try:
+            staging = self._make_staging_file(timeout)
+        except OSError as error:
+            cause = f"no staging file: {_cause(error)}"
+            raise TransportError(f"{self.name}: cannot read {remote_path}: {cause}") from None
+        try:
+            copied = self.run([remote_path, staging], script=script("stage-download.sh"), timeout=timeout)
+            if not copied.ok:
+                cause = (copied.stderr.strip().splitlines() or [f"exit code {copied.exit_code}"])[-1]
+                raise TransportError(f"{self.name}: cannot read {remote_path}: {cause}")
+            try:
+                return self._read_file(staging, timeout)
+            except OSError as error:
+                raise self._cannot_read(remote_path, error) from None
+        finally:
+            self._remove_staging_file(staging, timeout)
+
+    def _cannot_read(self, remote_path: str, error: OSError) -> TransportError:
+        return TransportError(f"{self.name}: cannot read {remote_path}: {_cause(error)}")
+
+    # get()'s primitives. Not abstract: a transport that only runs commands (a test's double) need not
+    # define them, and fails plainly if it is asked to read a file.
+
+    def _read_file(self, path: str, timeout: float) -> bytes:
+        """The bytes of a file, read as the login user; OSError (PermissionError included) when it cannot be
+        read, TransportError when the host cannot be used."""
+        raise NotImplementedError(f"{type(self).__name__} cannot read files")
+
+    def _make_staging_file(self, timeout: float) -> str:
+        """Make an empty file only the login user may read (0600), in its home; its absolute path."""
+        raise NotImplementedError(f"{type(self).__name__} cannot read files")
+
+    def _remove_staging_file(self, path: str, timeout: float) -> None:
+        """Remove a staging file; never raises (the file is private, and its removal must not hide the
+        outcome of the download it served)."""
+        raise NotImplementedError(f"{type(self).__name__} cannot read files")
+
+
+def _cause(error: OSError) -> str:
+    """An OSError's words without its errno: "No such file or directory"."""
+    return error.strerror or str(error) or type(error).__name__

@@ -3,8 +3,10 @@
 import os
 import signal
 import subprocess
+import tempfile
+from pathlib import Path
 
-from fleetctl.transport.base import Result, Transport, TransportError
+from fleetctl.transport.base import STAGING_PREFIX, Result, Transport, TransportError
 
 
 class LocalTransport(Transport):
@@ -32,6 +34,22 @@ class LocalTransport(Transport):
             stdout=stdout.decode(errors="replace"),
             stderr=stderr.decode(errors="replace"),
         )
+
+    def _read_file(self, path: str, timeout: float) -> bytes:
+        return Path(path).read_bytes()
+
+    def _make_staging_file(self, timeout: float) -> str:
+        # In the home folder, as over SSH, not in /tmp: root may not write into another user's file in a
+        # sticky world-writable folder (fs.protected_regular), and stage-download.sh writes as root.
+        descriptor, path = tempfile.mkstemp(prefix=STAGING_PREFIX, dir=Path.home())  # made 0600
+        os.close(descriptor)
+        return path
+
+    def _remove_staging_file(self, path: str, timeout: float) -> None:
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
 
     def close(self) -> None:
         pass

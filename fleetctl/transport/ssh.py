@@ -3,6 +3,7 @@
 import errno
 import selectors
 import socket
+import stat
 import time
 import uuid
 from pathlib import Path
@@ -13,12 +14,20 @@ from paramiko import (
     BadHostKeyException,
     Channel,
     PasswordRequiredException,
+    SFTPClient,
     SSHException,
 )
 from paramiko.ssh_exception import NoValidConnectionsError
 
 from fleetctl.remote import one_line
-from fleetctl.transport.base import DEFAULT_TIMEOUT, ConnectTimeout, Result, Transport, TransportError
+from fleetctl.transport.base import (
+    DEFAULT_TIMEOUT,
+    STAGING_PREFIX,
+    ConnectTimeout,
+    Result,
+    Transport,
+    TransportError,
+)
 from fleetctl.transport.hostkeys import (
     DEFAULT_KNOWN_HOSTS,
     UnknownHostKey,
@@ -230,12 +239,9 @@ class SSHTransport(Transport):
         """Upload over SFTP to a private (0600) file in the login user's home, then move it into place
         atomically with become: releases and files of any size, no shell on the data path."""
         data = source if isinstance(source, bytes) else Path(source).read_bytes()
-        if not self._connection.is_connected:
-            self.open()
         staging = f".fleetctl-upload-{uuid.uuid4().hex}"
         try:
-            sftp = self._connection.sftp()
-            sftp.get_channel().settimeout(timeout)
+            sftp = self._sftp(timeout)
             with sftp.open(staging, "wb") as remote:
                 remote.chmod(0o600)
                 remote.set_pipelined(True)
@@ -246,6 +252,46 @@ class SSHTransport(Transport):
         argv = ["sh", "-c", one_line("install-upload.sh"), "fleetctl-put", staging_path, remote_path,
                 format(mode, "o")]
         self._check_put(self._execute(self._command_line(argv), None, timeout), remote_path)
+
+    def _sftp(self, timeout: float) -> SFTPClient:
+        """The connection's SFTP session (opened once), its requests bounded by timeout."""
+        if not self._connection.is_connected:
+            self.open()
+        sftp = self._connection.sftp()
+        sftp.get_channel().settimeout(timeout)
+        return sftp
+
+    def _read_file(self, path: str, timeout: float) -> bytes:
+        """Over SFTP: no shell on the data path, and any size or bytes."""
+        try:
+            sftp = self._sftp(timeout)
+            try:
+                with sftp.open(path, "rb") as remote:
+                    remote.prefetch()  # asks for every block at once, instead of one round trip per block
+                    return remote.read()
+            except OSError as error:
+                # sftp-server opens a folder, then answers its read with a bare "Failure".
+                if str(error) == "Failure" and stat.S_ISDIR(sftp.stat(path).st_mode or 0):
+                    raise IsADirectoryError(errno.EISDIR, "Is a directory") from None
+                raise
+        except (SSHException, EOFError) as error:
+            raise TransportError(f"{self.name}: cannot read {path} over SFTP: {error}") from None
+
+    def _make_staging_file(self, timeout: float) -> str:
+        name = f"{STAGING_PREFIX}{uuid.uuid4().hex}"
+        try:
+            sftp = self._sftp(timeout)
+            with sftp.open(name, "wb") as staging:
+                staging.chmod(0o600)  # before anything is written into it
+            return sftp.normalize(name)
+        except (SSHException, EOFError) as error:
+            raise TransportError(f"{self.name}: cannot make a staging file over SFTP: {error}") from None
+
+    def _remove_staging_file(self, path: str, timeout: float) -> None:
+        try:
+            self._sftp(timeout).remove(path)
+        except (SSHException, EOFError, OSError, TransportError):
+            pass
 
     def close(self) -> None:
         self._connection.close()

@@ -1,7 +1,8 @@
 """A throwaway OpenSSH server on 127.0.0.1 for transport tests: real sshd, real keys.
 
 Started as root with its own host key, client key and authorized_keys, all in
-a temporary directory; nothing of the machine's own SSH setup is used.
+a temporary directory; nothing of the machine's own SSH setup is used. And a
+host whose login user is unprivileged, with sudo: a container running sshd.
 """
 
 import os
@@ -118,3 +119,68 @@ def stop_sshd(process: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+# --- a host with an unprivileged login user and sudo ---------------------------------------
+# The sshd above logs in root, who reads every file. What an unprivileged login user with
+# passwordless sudo (a become host) can and cannot do is tried on a container of the lab's
+# host image (`fleetctl lab up` builds it; its user deploy has passwordless sudo), running
+# only sshd: no systemd to boot, its own host key, our client key.
+
+SUDO_USER = "deploy"
+
+
+@dataclass(frozen=True)
+class SudoHost:
+    container: str
+    address: str
+    known_hosts: Path
+    client_key: Path
+    user: str = SUDO_USER
+
+
+def start_sudo_host(directory: Path, image: str) -> SudoHost:
+    assert shutil.which("docker"), "docker is needed for this test"
+    present = subprocess.run(["docker", "image", "inspect", image], capture_output=True)
+    assert present.returncode == 0, f"the lab's host image {image} is needed: run `fleetctl lab up` once"
+    host_key_line = generate_key(directory / "host_ed25519")
+    client_key_line = generate_key(directory / "client_ed25519")
+    authorized_keys = directory / "authorized_keys"
+    authorized_keys.write_text(client_key_line + "\n")
+    authorized_keys.chmod(0o644)  # read by sshd as the login user
+    container = f"fleetctl-test-sudo-host-{os.getpid()}"
+    subprocess.run([
+        "docker", "run", "--detach", "--rm", "--name", container,
+        "--volume", f"{directory / 'host_ed25519'}:/etc/ssh/ssh_host_ed25519_key:ro",
+        "--volume", f"{directory / 'host_ed25519.pub'}:/etc/ssh/ssh_host_ed25519_key.pub:ro",
+        "--volume", f"{authorized_keys}:/home/{SUDO_USER}/.ssh/authorized_keys:ro",
+        "--entrypoint", "sh", image, "-c", "mkdir -p /run/sshd && exec /usr/sbin/sshd -D -e",
+    ], check=True, capture_output=True)
+    try:
+        address = subprocess.run(
+            ["docker", "inspect", "--format", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", container],
+            check=True, capture_output=True, text=True).stdout.strip()
+        deadline = time.monotonic() + START_TIMEOUT
+        while not _answers_ssh(address):
+            if time.monotonic() > deadline:
+                logs = subprocess.run(["docker", "logs", container], capture_output=True, text=True)
+                raise RuntimeError(f"sshd in {container} did not answer at {address}:22: {logs.stderr}")
+            time.sleep(0.1)
+    except Exception:
+        stop_sudo_host(container)
+        raise
+    known_hosts = directory / "known_hosts"
+    known_hosts.write_text(f"{address} {host_key_line}\n")
+    return SudoHost(container, address, known_hosts, directory / "client_ed25519")
+
+
+def _answers_ssh(address: str) -> bool:
+    try:
+        with socket.create_connection((address, 22), timeout=1) as connection:
+            return connection.recv(64).startswith(b"SSH-")
+    except OSError:
+        return False
+
+
+def stop_sudo_host(container: str) -> None:
+    subprocess.run(["docker", "rm", "--force", container], capture_output=True)

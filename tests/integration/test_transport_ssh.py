@@ -1,7 +1,9 @@
 """SSHTransport against a real sshd on 127.0.0.1: commands, scripts, files, host keys, failures.
 
 Nothing here mocks SSH: the sshd is /usr/sbin/sshd started by the fixture with
-its own host key and authorized key.
+its own host key and authorized key. It logs in root; what get() does for an
+unprivileged login user with sudo is tried on a container of the lab's host
+image running only sshd (sshd_fixture.start_sudo_host).
 """
 
 import os
@@ -11,9 +13,19 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
-from sshd_fixture import SSHServer, free_port, generate_key, start_sshd, stop_sshd
+from sshd_fixture import (
+    SSHServer,
+    SudoHost,
+    free_port,
+    generate_key,
+    start_sshd,
+    start_sudo_host,
+    stop_sshd,
+    stop_sudo_host,
+)
 
 from fleetctl.facts import gather, probe_hosts
+from fleetctl.lab.images import ImageRecipe
 from fleetctl.transport import Result, SSHTransport, TransportError, connect
 
 
@@ -376,3 +388,101 @@ def test_a_connection_that_dies_under_a_command_is_a_one_line_error(transport):
 def test_a_command_that_ignores_a_large_stdin_still_times_out(transport):
     with pytest.raises(TransportError, match=r"^web1: timed out after 1s$"):
         transport.run(script="sleep 30\n" + "#" * 10_000_000, timeout=1)
+
+
+# --- get: a file's bytes, over SFTP -------------------------------------------------------
+
+
+class CountingSSHTransport(SSHTransport):
+    """Records every command line it executes: get() of a readable file executes none."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.executed: list[str] = []
+
+    def _execute(self, command, stdin, timeout):
+        self.executed.append(command)
+        return super()._execute(command, stdin, timeout)
+
+
+def test_get_reads_any_bytes_over_sftp_without_a_command(sshd, known_hosts, empty_ssh_config, tmp_path):
+    source = tmp_path / "remote dir" / "it's a release.tar.gz"
+    source.parent.mkdir()
+    source.write_bytes(os.urandom(3 * 1024 * 1024))
+    empty = source.parent / "empty"
+    empty.touch()
+    with CountingSSHTransport("web1", "127.0.0.1", port=sshd.port, user=sshd.user, key_file=str(sshd.client_key),
+                              known_hosts_file=str(known_hosts), ssh_config_file=empty_ssh_config) as transport:
+        assert transport.get(str(source)) == source.read_bytes()
+        assert transport.get(str(empty)) == b""
+        assert transport.executed == []
+
+
+@pytest.mark.parametrize("name, cause", [("nowhere.bin", "No such file"), (".", "Is a directory")])
+def test_get_of_a_missing_file_or_a_folder_is_a_one_line_error(transport, tmp_path, name, cause):
+    with pytest.raises(TransportError) as failed:
+        transport.get(str(tmp_path / name))
+    assert str(failed.value) == f"web1: cannot read {tmp_path / name}: {cause}"
+
+
+@pytest.fixture(scope="module")
+def sudo_host(tmp_path_factory) -> SudoHost:
+    host = start_sudo_host(tmp_path_factory.mktemp("sudo-host"), ImageRecipe("amd64").host_tag)
+    yield host
+    stop_sudo_host(host.container)
+
+
+def sudo_transport(host: SudoHost, ssh_config_file: str, become: bool) -> CountingSSHTransport:
+    return CountingSSHTransport("box", host.address, port=22, user=host.user, key_file=str(host.client_key),
+                                become=become, known_hosts_file=str(host.known_hosts), ssh_config_file=ssh_config_file)
+
+
+@pytest.fixture(scope="module")
+def root_only_file(sudo_host, tmp_path_factory) -> tuple[str, bytes]:
+    """A file only root may read, in a folder only root may enter, on the sudo host."""
+    data = os.urandom(1024 * 1024) + b"\x00\xff end"
+    config = tmp_path_factory.mktemp("ssh_config") / "ssh_config"
+    config.write_text("")
+    with sudo_transport(sudo_host, str(config), become=True) as transport:
+        transport.put(data, "/root/secret.bin", mode=0o600)
+        assert transport.run(["stat", "-c", "%U %a", "/root", "/root/secret.bin"]).stdout == "root 700\nroot 600\n"
+    return "/root/secret.bin", data
+
+
+def staging_files(transport: SSHTransport) -> list[str]:
+    listing = transport.run(["ls", "-A", "/home/deploy"], become=False).stdout.split()
+    return [name for name in listing if name.startswith(".fleetctl-")]
+
+
+def test_get_with_become_copies_a_root_only_file_through_a_private_staging_file(
+        sudo_host, root_only_file, empty_ssh_config):
+    path, data = root_only_file
+    with sudo_transport(sudo_host, empty_ssh_config, become=True) as transport:
+        assert transport.get(path) == data
+        # One command, the copy through sudo into the staging file, which is gone again.
+        assert len(transport.executed) == 1 and transport.executed[0].startswith("sudo -n -- sh -s -- ")
+        assert staging_files(transport) == []
+
+
+def test_get_with_become_of_a_readable_file_runs_no_command(sudo_host, empty_ssh_config):
+    with sudo_transport(sudo_host, empty_ssh_config, become=True) as transport:
+        assert transport.get("/etc/os-release").startswith(b"PRETTY_NAME=")
+        assert transport.executed == []
+
+
+def test_get_without_become_of_a_root_only_file_is_permission_denied(sudo_host, root_only_file, empty_ssh_config):
+    path, _ = root_only_file
+    with sudo_transport(sudo_host, empty_ssh_config, become=False) as transport:
+        with pytest.raises(TransportError) as failed:
+            transport.get(path)
+        assert transport.executed == []
+    assert str(failed.value) == f"box: cannot read {path}: Permission denied"
+
+
+def test_get_with_become_of_a_missing_file_says_why_in_one_line_and_leaves_no_staging_file(
+        sudo_host, empty_ssh_config):
+    with sudo_transport(sudo_host, empty_ssh_config, become=True) as transport:
+        with pytest.raises(TransportError) as failed:
+            transport.get("/root/nothing")
+        assert staging_files(transport) == []
+    assert str(failed.value) == "box: cannot read /root/nothing: cat: /root/nothing: No such file or directory"

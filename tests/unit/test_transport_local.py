@@ -1,6 +1,7 @@
 """LocalTransport for real: the same quoted sh command lines as over SSH."""
 
 import os
+import re
 import stat
 import time
 
@@ -61,6 +62,37 @@ def test_put_writes_atomically_with_mode(local, tmp_path):
 def test_put_failure_is_one_line(local, tmp_path):
     with pytest.raises(TransportError, match=r"^box: cannot write .*/missing/f: .*No such file[^\n]*$"):
         local.put(b"x", str(tmp_path / "missing" / "f"))
+
+
+def test_get_reads_a_files_bytes(local, tmp_path):
+    source = tmp_path / "dir with space" / "it's.bin"
+    source.parent.mkdir()
+    source.write_bytes(bytes(range(256)) * 4096)
+    assert local.get(str(source)) == source.read_bytes()
+
+
+@pytest.mark.parametrize("name, cause", [("missing", "No such file or directory"), (".", "Is a directory")])
+def test_get_failure_is_one_line_naming_the_host(local, tmp_path, name, cause):
+    with pytest.raises(TransportError) as failed:
+        local.get(str(tmp_path / name))
+    assert str(failed.value) == f"box: cannot read {tmp_path / name}: {cause}"
+
+
+def test_get_through_a_staging_file_leaves_none_behind(local, tmp_path, monkeypatch):
+    # What get() does with become for a file the login user may not read: stage-download.sh copies it into a
+    # private file in the login user's home. The tests run as root, who may read every file, so the staged
+    # read is asked for directly here (without sudo); the SSH integration test reaches it through get() as
+    # an unprivileged login user, with sudo.
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    source = tmp_path / "secret.bin"
+    source.write_bytes(b"\x00secret\xff" * 1000)
+    assert local._get_through_staging(str(source), timeout=10) == source.read_bytes()
+    missing = re.escape(str(tmp_path / "missing"))
+    with pytest.raises(TransportError, match=rf"^box: cannot read {missing}: cat: {missing}: No such file"):
+        local._get_through_staging(str(tmp_path / "missing"), timeout=10)
+    assert list(home.iterdir()) == []
 
 
 def test_timeout_kills_the_command_and_its_children(local, tmp_path):
