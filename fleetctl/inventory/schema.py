@@ -87,6 +87,13 @@ FLEET_VARIABLES: tuple[Variable, ...] = (
         "fleet_app_writable_paths", RemotePaths(), [],
         "Extra absolute paths the app may write besides /opt/<name>/shared; they must exist on the host.",
     ),
+    # Building the release (read by the build).
+    Variable(
+        "fleet_build_host", Text(), None,
+        "The host that builds native addons for this host's platform (an inventory host name, with npm, make, a C++"
+        " compiler, python3 and Node's headers).",
+        default_doc="the control machine when its platform matches, else the first host of the platform in the rollout",
+    ),
     # The decision table and its overrides.
     Variable(
         "fleet_decision_table", LocalPath(), None,
