@@ -8,13 +8,13 @@ from rich.table import Table
 
 from fleetctl.lab import LabError
 from fleetctl.lab.lab import DEFAULT_NAME, DEFAULT_SUBNET, Lab, default_state_dir
-from fleetctl.lab.personas import PERSONAS, HostCountError, parse_host_counts
+from fleetctl.lab.personas import DEFAULT_PERSONAS, PERSONAS, HostCountError, parse_host_counts
 
 console = Console(stderr=True)
 
 LAB_HELP = (
     "A local fleet of real test hosts: systemd and sshd in Docker containers.\n\n\b\n"
-    "Personas (one of each by default):\n"
+    "Personas (one of each by default, but the builders, started only when --hosts names them):\n"
     + "\n".join(f"  {name:<10} {persona.summary}" for name, persona in PERSONAS.items())
 )
 
@@ -39,10 +39,12 @@ def lab(context: click.Context, name: str, subnet: str, state_dir: Path | None, 
 
 @lab.command()
 @click.option("--hosts", "host_counts", metavar="PERSONA=N,...",
-              help=f"How many hosts of each persona ({', '.join(PERSONAS)}); default one of each.")
+              help=f"How many hosts of the personas named ({', '.join(PERSONAS)}); 0 removes them. Hosts of"
+                   f" personas not named are left as they are, so `--hosts builder=1` adds a builder to a running"
+                   f" lab.  [default: {','.join(f'{name}=1' for name in DEFAULT_PERSONAS)}]")
 @click.pass_obj
 def up(the_lab: Lab, host_counts: str | None) -> None:
-    """Start the lab hosts (building images when needed) and write the inventory."""
+    """Start the lab hosts (building images when needed) and write the inventory of every lab host."""
     try:
         hosts = the_lab.up(parse_host_counts(host_counts))
     except (LabError, HostCountError) as error:

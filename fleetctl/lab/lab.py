@@ -2,11 +2,11 @@
 
 Every host gets a fixed address on the lab's own Docker network, its own host
 key (recorded in the lab's known_hosts before it starts), and the lab's client
-key for the deploy user. `up` converges on the asked-for set of hosts and writes
-an Ansible-style inventory that every fleetctl command (and Ansible) can use.
+key for the deploy user. `up` converges the personas it is asked for (leaving the
+lab's other hosts as they are; see hosts.py) and writes an Ansible-style
+inventory of every host that every fleetctl command (and Ansible) can use.
 """
 
-import ipaddress
 import os
 import socket
 import subprocess
@@ -20,10 +20,13 @@ import yaml
 
 from fleetctl.lab import LabError, images, keys, preflight
 from fleetctl.lab.docker import Docker, DockerError
-from fleetctl.lab.personas import PERSONAS, Persona
+from fleetctl.lab.hosts import (
+    DEFAULT_NAME, DEFAULT_SUBNET, HostPlan, LabHost, PresentHost, lab_hosts, plan_hosts,
+)
+from fleetctl.lab.personas import PERSONAS
 
-DEFAULT_NAME = "fleetctl-lab"
-DEFAULT_SUBNET = "172.30.0.0/16"
+__all__ = ["DEFAULT_NAME", "DEFAULT_SUBNET", "Lab", "LabHost", "lab_hosts", "render_inventory"]
+
 LAB_LABEL = "fleetctl.lab"
 EXAMPLE_APP = Path(__file__).resolve().parent / "example-app"
 DEVICE_TREE_SCRIPT = Path(__file__).resolve().parent / "device-tree-model.sh"
@@ -38,19 +41,6 @@ Log = Callable[[str], None]
 
 
 @dataclass(frozen=True)
-class LabHost:
-    name: str
-    persona: Persona
-    index: int
-    subnet: ipaddress.IPv4Network
-
-    @property
-    def address(self) -> str:
-        persona_number = list(PERSONAS).index(self.persona.name) + 1
-        return str(self.subnet.network_address + persona_number * 256 + self.index)
-
-
-@dataclass(frozen=True)
 class HostStatus:
     name: str
     persona: str
@@ -58,15 +48,6 @@ class HostStatus:
     container: str  # docker's state: running, exited, ...
     systemd: str  # is-system-running's answer, or "-"
     ssh: bool
-
-
-def lab_hosts(counts: dict[str, int], lab_name: str = DEFAULT_NAME, subnet: str = DEFAULT_SUBNET) -> list[LabHost]:
-    network = ipaddress.ip_network(subnet)
-    return [
-        LabHost(f"{lab_name}-{name}-{index}", PERSONAS[name], index, network)
-        for name in PERSONAS
-        for index in range(1, counts.get(name, 0) + 1)
-    ]
 
 
 class Lab:
@@ -91,31 +72,59 @@ class Lab:
 
     # --- up -------------------------------------------------------------------
     def up(self, counts: dict[str, int]) -> list[LabHost]:
-        arches = sorted({PERSONAS[name].arch for name, count in counts.items() if count})
-        preflight.check(self.docker, arches)
+        """Converge the personas counts names; leave the lab's other hosts as they are. Every host listed."""
+        wanted_images = sorted({(PERSONAS[name].arch, PERSONAS[name].image) for name, count in counts.items() if count})
+        preflight.check(self.docker, sorted({arch for arch, _ in wanted_images}))
         self.subnet = self._ensure_network()
-        wanted = lab_hosts(counts, self.name, self.subnet)
-        with ThreadPoolExecutor(max_workers=len(arches) or 1) as pool:
-            tags = dict(zip(arches, pool.map(self._ensure_image, arches)))
+        plan = plan_hosts(counts, self._present_hosts(), self.name, self.subnet, str(self.state_dir))
+        tags = self._ensure_images(wanted_images)
         client_public = keys.ensure_keypair(self.client_key, "fleetctl-lab")
         authorized_keys = self.state_dir / "authorized_keys"
         authorized_keys.write_text(client_public + "\n")
         authorized_keys.chmod(0o644)
-        self._remove_unwanted({host.name for host in wanted})
+        self._report(plan)
+        if plan.remove:
+            self.docker.run(["rm", "--force", *plan.remove])
         with ThreadPoolExecutor(max_workers=MAX_PARALLEL_STARTS) as pool:
-            list(pool.map(lambda host: self._ensure_running(host, tags[host.persona.arch], authorized_keys), wanted))
-        self._write_known_hosts(wanted)
-        self._write_inventory(wanted)
-        self.log(f"waiting for {len(wanted)} hosts to answer SSH and finish booting")
+            list(pool.map(lambda host: self._ensure_running(
+                host, tags[(host.persona.arch, host.persona.image)], authorized_keys), plan.start))
+        self._write_known_hosts(plan.inventory)
+        self._write_inventory(plan.inventory)
+        self.log(f"waiting for {len(plan.start)} hosts to answer SSH and finish booting")
         with ThreadPoolExecutor(max_workers=32) as pool:
-            list(pool.map(self._wait_ready, wanted))
-        return wanted
+            list(pool.map(self._wait_ready, plan.start))
+        return plan.inventory
 
-    def _ensure_image(self, arch: str) -> str:
+    def _ensure_images(self, wanted: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """(arch, image) -> tag, made one architecture per thread (a builder image after its host image)."""
+        by_arch: dict[str, list[str]] = {}
+        for arch, image in wanted:
+            by_arch.setdefault(arch, []).append(image)
+
+        def one_arch(arch: str) -> dict[tuple[str, str], str]:
+            return {(arch, image): self._ensure_image(arch, image) for image in by_arch[arch]}
+
+        tags: dict[tuple[str, str], str] = {}
+        with ThreadPoolExecutor(max_workers=len(by_arch) or 1) as pool:
+            for made in pool.map(one_arch, by_arch):
+                tags.update(made)
+        return tags
+
+    def _ensure_image(self, arch: str, image: str) -> str:
         try:
-            return images.ensure_image(self.docker, images.ImageRecipe(arch), self.log)
+            return images.ensure_image(self.docker, images.ImageRecipe(arch), self.log, image)
         except (DockerError, RuntimeError) as error:
-            raise LabError(f"could not make the {arch} lab image: {error}") from None
+            raise LabError(f"could not make the {arch} lab {image} image: {error}") from None
+
+    def _report(self, plan: HostPlan) -> None:
+        if plan.remove:
+            self.log(f"removing {len(plan.remove)} hosts beyond the counts asked for: {', '.join(plan.remove)}")
+        if plan.keep:
+            self.log(f"keeping {len(plan.keep)} hosts of personas not asked for, as they are: "
+                     f"{', '.join(host.name for host in plan.keep)}")
+        if plan.foreign:
+            self.log(f"leaving alone, and out of the inventory, {len(plan.foreign)} hosts made from another state "
+                     f"directory or of a persona unknown here: {', '.join(plan.foreign)}")
 
     def _ensure_network(self) -> str:
         """Create the lab's network unless it exists; its subnet (an existing network's wins)."""
@@ -134,11 +143,18 @@ class Lab:
         ])
         return dict(line.split(" ", 1) for line in out.splitlines() if line.strip())
 
-    def _remove_unwanted(self, wanted_names: set[str]) -> None:
-        unwanted = [name for name in self._lab_containers() if name not in wanted_names]
-        if unwanted:
-            self.log(f"removing {len(unwanted)} hosts not asked for")
-            self.docker.run(["rm", "--force", *unwanted])
+    def _present_hosts(self) -> list[PresentHost]:
+        """Every container of this lab, with the persona and state directory it was made with."""
+        out = self.docker.run([
+            "ps", "--all", "--filter", f"label={LAB_LABEL}={self.name}", "--format",
+            f'{{{{.Names}}}} {{{{.Label "{PERSONA_LABEL}"}}}} {{{{.Label "{STATE_DIR_LABEL}"}}}}',
+        ])
+        present = []
+        for line in out.splitlines():
+            if line.strip():
+                name, persona, state_dir = (line.split(" ", 2) + ["", ""])[:3]
+                present.append(PresentHost(name, persona, state_dir))
+        return present
 
     def _ensure_running(self, host: LabHost, image: str, authorized_keys: Path) -> None:
         host_key = self.state_dir / "hosts" / host.name / "ssh_host_ed25519_key"
@@ -288,6 +304,11 @@ def render_inventory(hosts: list[LabHost], client_key: Path, known_hosts: Path) 
         group["hosts"][host.name] = {"ansible_host": host.address}
         if host.persona.inventory_vars:
             group["vars"] = dict(host.persona.inventory_vars)
+    builders = build_hosts(hosts)
+    for name, group in groups.items():
+        persona = PERSONAS[name]
+        if persona.has_app and persona.arch in builders:
+            group.setdefault("vars", {})["fleet_build_host"] = builders[persona.arch]
     inventory = {
         "all": {
             "vars": {
@@ -307,7 +328,22 @@ def render_inventory(hosts: list[LabHost], client_key: Path, known_hosts: Path) 
         "# be produced on a VM; every other kind is detected by probing. The lb group\n"
         "# has no app: its nginx-lb role balances the others and drains each during a rollout.\n"
     )
+    if builders:
+        header += (
+            "# Builder groups (started with --hosts builder=1,armbuilder=1) have no app and are never\n"
+            "# deploy targets: the app groups of their architecture name the first of them in\n"
+            "# fleet_build_host, the host that builds native addons for their platform.\n"
+        )
     return header + yaml.safe_dump(inventory, sort_keys=False, default_flow_style=False)
+
+
+def build_hosts(hosts: list[LabHost]) -> dict[str, str]:
+    """Debian architecture -> the first builder host of it."""
+    builders: dict[str, str] = {}
+    for host in hosts:
+        if host.persona.is_builder:
+            builders.setdefault(host.persona.arch, host.name)
+    return builders
 
 
 def default_state_dir(lab_name: str = DEFAULT_NAME) -> Path:

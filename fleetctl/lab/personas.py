@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass, field
 
+from fleetctl.lab.images import BUILDER, HOST
+
 
 @dataclass(frozen=True)
 class Persona:
@@ -13,6 +15,18 @@ class Persona:
     inventory_vars: dict = field(default_factory=dict)
     device_tree_model: str | None = None
     summary: str = ""
+    image: str = HOST  # HOST, or BUILDER: the host image plus npm, a compiler and Node's headers
+    # Started only when --hosts names it; `lab up` alone leaves it out.
+    on_demand: bool = False
+
+    @property
+    def is_builder(self) -> bool:
+        return self.image == BUILDER
+
+    @property
+    def has_app(self) -> bool:
+        """False when its group undoes the lab's app (fleet_app_name: null): the lb and the builders."""
+        return self.inventory_vars.get("fleet_app_name", "") is not None
 
 
 PERSONAS: dict[str, Persona] = {
@@ -52,8 +66,27 @@ PERSONAS: dict[str, Persona] = {
             inventory_vars={"fleet_app_name": None, "fleet_roles": ["nginx-lb"]},
             summary="x86_64 load balancer: no app, nginx (installed by the nginx-lb role) in front of the others",
         ),
+        # Builders: the host image of their architecture plus npm, make, g++ and Node's headers, so they
+        # build native addons for the app hosts of their platform (which have no npm). Never deploy targets.
+        Persona(
+            name="builder",
+            arch="amd64",
+            image=BUILDER,
+            on_demand=True,
+            inventory_vars={"fleet_app_name": None},
+            summary="x86_64 builder (only when asked): npm, make, g++, python3, Node's headers; no app",
+        ),
+        Persona(
+            name="armbuilder",
+            arch="arm64",
+            image=BUILDER,
+            on_demand=True,
+            inventory_vars={"fleet_app_name": None},
+            summary="aarch64 builder under qemu (only when asked), for the pi's platform: as builder; no app",
+        ),
     )
 }
+DEFAULT_PERSONAS = tuple(name for name, persona in PERSONAS.items() if not persona.on_demand)
 
 
 class HostCountError(ValueError):
@@ -61,9 +94,12 @@ class HostCountError(ValueError):
 
 
 def parse_host_counts(text: str | None) -> dict[str, int]:
-    """'server=2,pi=1' -> {'server': 2, 'pi': 1}; None -> one of each persona."""
+    """'server=2,pi=1' -> {'server': 2, 'pi': 1}; None -> one of each persona but the on-demand ones.
+
+    The personas named are the ones `lab up` converges (0 removes their hosts); it leaves the others as they are.
+    """
     if not text:
-        return {name: 1 for name in PERSONAS}
+        return {name: 1 for name in DEFAULT_PERSONAS}
     counts: dict[str, int] = {}
     for item in text.split(","):
         name, sep, number = item.strip().partition("=")

@@ -1,0 +1,75 @@
+"""The lab's builder personas: started only when asked, in groups of their own with no app, pointed at by
+the app groups of their architecture (fleet_build_host)."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from fleetctl.inventory import load_inventory
+from fleetctl.lab.images import BUILDER
+from fleetctl.lab.lab import lab_hosts, render_inventory
+from fleetctl.lab.personas import PERSONAS, parse_host_counts
+
+EVERY_PERSONA = {name: 1 for name in PERSONAS}
+
+
+def render(counts: dict[str, int]) -> dict:
+    return yaml.safe_load(render_inventory(lab_hosts(counts), Path("/lab/id_ed25519"), Path("/lab/known_hosts")))
+
+
+def test_builders_are_started_only_when_asked():
+    assert "builder" not in parse_host_counts(None) and "armbuilder" not in parse_host_counts(None)
+    assert parse_host_counts("builder=1,armbuilder=1") == {"builder": 1, "armbuilder": 1}
+
+
+@pytest.mark.parametrize("name, arch", [("builder", "amd64"), ("armbuilder", "arm64")])
+def test_each_builder_runs_the_builder_image_of_its_architecture(name, arch):
+    persona = PERSONAS[name]
+    assert (persona.arch, persona.image, persona.on_demand, persona.has_app) == (arch, BUILDER, True, False)
+
+
+def test_only_the_builders_are_builders():
+    assert [name for name, persona in PERSONAS.items() if persona.is_builder] == ["builder", "armbuilder"]
+
+
+def test_builders_have_groups_of_their_own_without_an_app_or_roles():
+    groups = render(EVERY_PERSONA)["all"]["children"]
+    assert groups["builder"] == {"hosts": {"fleetctl-lab-builder-1": {"ansible_host": "172.30.6.1"}},
+                                 "vars": {"fleet_app_name": None}}
+    assert groups["armbuilder"] == {"hosts": {"fleetctl-lab-armbuilder-1": {"ansible_host": "172.30.7.1"}},
+                                    "vars": {"fleet_app_name": None}}
+
+
+def test_app_groups_name_the_builder_of_their_architecture():
+    groups = render(EVERY_PERSONA)["all"]["children"]
+    build_hosts = {name: group.get("vars", {}).get("fleet_build_host") for name, group in groups.items()}
+    assert build_hosts == {
+        "server": "fleetctl-lab-builder-1", "vm": "fleetctl-lab-builder-1", "container": "fleetctl-lab-builder-1",
+        "pi": "fleetctl-lab-armbuilder-1",
+        "lb": None, "builder": None, "armbuilder": None,  # no app to build
+    }
+    assert groups["server"]["vars"] == {"fleet_kind": "server", "fleet_build_host": "fleetctl-lab-builder-1"}
+
+
+def test_without_builders_no_group_names_a_build_host():
+    text = render_inventory(lab_hosts(parse_host_counts(None)), Path("/lab/id"), Path("/lab/known_hosts"))
+    assert "fleet_build_host" not in text and "builder" not in text
+
+
+def test_an_amd64_builder_alone_serves_the_amd64_groups_only():
+    groups = render({"server": 1, "pi": 1, "builder": 2})["all"]["children"]
+    assert groups["server"]["vars"]["fleet_build_host"] == "fleetctl-lab-builder-1"
+    assert "vars" not in groups["pi"]
+
+
+def test_fleetctl_reads_the_inventory_with_builders(tmp_path):
+    path = tmp_path / "lab.yaml"
+    path.write_text(render_inventory(lab_hosts(EVERY_PERSONA), tmp_path / "id_ed25519", tmp_path / "known_hosts"))
+    inventory = load_inventory(path)
+    pi = inventory.host("fleetctl-lab-pi-1")
+    assert pi.vars["fleet_build_host"] == "fleetctl-lab-armbuilder-1" and pi.app is not None
+    builder = inventory.host("fleetctl-lab-armbuilder-1")
+    assert builder.app is None and builder.rollout.roles == () and builder.vars["fleet_build_host"] is None
+    assert [host.name for host in inventory.select("builder,armbuilder")] == [
+        "fleetctl-lab-builder-1", "fleetctl-lab-armbuilder-1"]

@@ -1,0 +1,67 @@
+"""Which hosts `fleetctl lab up` starts, keeps and removes: named personas converge, the others are left as they are."""
+
+from fleetctl.lab.hosts import PresentHost, plan_hosts
+from fleetctl.lab.personas import parse_host_counts
+
+LAB, SUBNET, STATE = "fleetctl-lab", "172.30.0.0/16", "/checkout/.fleetctl/fleetctl-lab"
+
+
+def present(*names: str, state_dir: str = STATE) -> list[PresentHost]:
+    """Containers of the lab, their persona read from the name as the lab labels them."""
+    return [PresentHost(name, name.removeprefix(f"{LAB}-").rsplit("-", 1)[0], state_dir) for name in names]
+
+
+def names(hosts) -> list[str]:
+    return [host.name for host in hosts]
+
+
+RUNNING_LAB = present("fleetctl-lab-server-1", "fleetctl-lab-vm-1", "fleetctl-lab-container-1",
+                      "fleetctl-lab-pi-1", "fleetctl-lab-lb-1")
+
+
+def test_adding_builders_to_a_running_lab_keeps_every_other_host_and_lists_them_all():
+    plan = plan_hosts(parse_host_counts("builder=1,armbuilder=1"), RUNNING_LAB, LAB, SUBNET, STATE)
+    assert names(plan.start) == ["fleetctl-lab-builder-1", "fleetctl-lab-armbuilder-1"]
+    assert names(plan.keep) == names(RUNNING_LAB)
+    assert plan.remove == [] and plan.foreign == []
+    assert names(plan.inventory) == [*names(RUNNING_LAB), "fleetctl-lab-builder-1", "fleetctl-lab-armbuilder-1"]
+
+
+def test_builders_get_addresses_of_their_own_beside_the_app_hosts():
+    plan = plan_hosts(parse_host_counts("builder=1,armbuilder=1"), RUNNING_LAB, LAB, SUBNET, STATE)
+    addresses = {host.name: host.address for host in plan.inventory}
+    assert addresses["fleetctl-lab-server-1"] == "172.30.1.1" and addresses["fleetctl-lab-lb-1"] == "172.30.5.1"
+    assert addresses["fleetctl-lab-builder-1"] == "172.30.6.1"
+    assert addresses["fleetctl-lab-armbuilder-1"] == "172.30.7.1"
+
+
+def test_plain_up_converges_the_default_personas_and_keeps_running_builders():
+    lab = present(*names(RUNNING_LAB), "fleetctl-lab-server-2", "fleetctl-lab-builder-1", "fleetctl-lab-armbuilder-1")
+    plan = plan_hosts(parse_host_counts(None), lab, LAB, SUBNET, STATE)
+    assert names(plan.start) == names(RUNNING_LAB)
+    assert plan.remove == ["fleetctl-lab-server-2"]
+    assert names(plan.keep) == ["fleetctl-lab-builder-1", "fleetctl-lab-armbuilder-1"]
+
+
+def test_a_zero_count_removes_that_personas_hosts_only():
+    lab = present(*names(RUNNING_LAB), "fleetctl-lab-builder-1", "fleetctl-lab-armbuilder-1")
+    plan = plan_hosts(parse_host_counts("builder=0,armbuilder=0"), lab, LAB, SUBNET, STATE)
+    assert plan.start == []
+    assert plan.remove == ["fleetctl-lab-armbuilder-1", "fleetctl-lab-builder-1"]
+    assert names(plan.inventory) == names(RUNNING_LAB)
+
+
+def test_hosts_made_from_another_state_dir_or_of_an_unknown_persona_are_left_alone_and_out_of_the_inventory():
+    lab = [*present("fleetctl-lab-server-1"), *present("fleetctl-lab-pi-1", state_dir="/other/checkout"),
+           PresentHost("fleetctl-lab-mainframe-1", "mainframe", STATE)]
+    plan = plan_hosts(parse_host_counts("builder=1"), lab, LAB, SUBNET, STATE)
+    assert plan.foreign == ["fleetctl-lab-mainframe-1", "fleetctl-lab-pi-1"]
+    assert plan.remove == []
+    assert names(plan.inventory) == ["fleetctl-lab-server-1", "fleetctl-lab-builder-1"]
+
+
+def test_a_named_persona_is_made_whatever_made_its_present_host():
+    # Named personas are ensured as before: the lab keeps or remakes such a host when it starts it.
+    lab = present("fleetctl-lab-pi-1", state_dir="/other/checkout")
+    plan = plan_hosts(parse_host_counts("pi=1"), lab, LAB, SUBNET, STATE)
+    assert names(plan.start) == ["fleetctl-lab-pi-1"] and plan.foreign == [] and plan.remove == []
