@@ -13,7 +13,7 @@ command -v apt-get >/dev/null || die "needs a Debian-like machine with apt-get"
 checkout_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
 # --- Debian packages ---------------------------------------------------------
-packages=(docker.io debootstrap qemu-user-static binfmt-support openssh-client openssh-server busybox shellcheck
+packages=(docker.io debootstrap qemu-user-static binfmt-support openssh-client openssh-server busybox shellcheck file
           python3 python3-venv python3-pip ca-certificates iproute2 procps)
 command -v node >/dev/null || packages+=(nodejs)
 missing=()
