@@ -330,9 +330,9 @@ def render_inventory(hosts: list[LabHost], client_key: Path, known_hosts: Path) 
     )
     if builders:
         header += (
-            "# Builder groups (started with --hosts builder=1,armbuilder=1) have no app and are never\n"
-            "# deploy targets: the app groups of their architecture name the first of them in\n"
-            "# fleet_build_host, the host that builds native addons for their platform.\n"
+            "# The builder groups (--hosts builder=1,armbuilder=1) have no app: they build native addons\n"
+            "# for the app groups of their architecture, which name the first of them in fleet_build_host.\n"
+            "# Deploy the app hosts with --limit '!*builder'.\n"
         )
     return header + yaml.safe_dump(inventory, sort_keys=False, default_flow_style=False)
 

@@ -10,6 +10,7 @@ from fleetctl.inventory import load_inventory
 from fleetctl.lab.images import BUILDER
 from fleetctl.lab.lab import lab_hosts, render_inventory
 from fleetctl.lab.personas import PERSONAS, parse_host_counts
+from fleetctl.plan import check_deployable
 
 EVERY_PERSONA = {name: 1 for name in PERSONAS}
 
@@ -73,3 +74,11 @@ def test_fleetctl_reads_the_inventory_with_builders(tmp_path):
     assert builder.app is None and builder.rollout.roles == () and builder.vars["fleet_build_host"] is None
     assert [host.name for host in inventory.select("builder,armbuilder")] == [
         "fleetctl-lab-builder-1", "fleetctl-lab-armbuilder-1"]
+
+
+def test_the_app_hosts_deploy_with_the_builders_left_out(tmp_path):
+    path = tmp_path / "lab.yaml"
+    path.write_text(render_inventory(lab_hosts(EVERY_PERSONA), tmp_path / "id_ed25519", tmp_path / "known_hosts"))
+    hosts = load_inventory(path).select("!*builder")
+    assert [host.name for host in hosts] == [f"fleetctl-lab-{name}-1" for name in ("server", "vm", "container", "pi", "lb")]
+    check_deployable(hosts)  # what the inventory's header and the README say to pass deploy
