@@ -1,13 +1,11 @@
-"""The lab's builder personas: started only when asked, in groups of their own with no app, pointed at by
-the app groups of their architecture (fleet_build_host)."""
+"""The inventory the lab writes: builders in groups of their own with no app, each app group pointed at the builder of
+its architecture (fleet_build_host), read by fleetctl itself."""
 
 from pathlib import Path
 
-import pytest
 import yaml
 
 from fleetctl.inventory import load_inventory
-from fleetctl.lab.images import BUILDER
 from fleetctl.lab.lab import lab_hosts, render_inventory
 from fleetctl.lab.personas import PERSONAS, parse_host_counts
 from fleetctl.plan import check_deployable
@@ -17,21 +15,6 @@ EVERY_PERSONA = {name: 1 for name in PERSONAS}
 
 def render(counts: dict[str, int]) -> dict:
     return yaml.safe_load(render_inventory(lab_hosts(counts), Path("/lab/id_ed25519"), Path("/lab/known_hosts")))
-
-
-def test_builders_are_started_only_when_asked():
-    assert "builder" not in parse_host_counts(None) and "armbuilder" not in parse_host_counts(None)
-    assert parse_host_counts("builder=1,armbuilder=1") == {"builder": 1, "armbuilder": 1}
-
-
-@pytest.mark.parametrize("name, arch", [("builder", "amd64"), ("armbuilder", "arm64")])
-def test_each_builder_runs_the_builder_image_of_its_architecture(name, arch):
-    persona = PERSONAS[name]
-    assert (persona.arch, persona.image, persona.on_demand, persona.has_app) == (arch, BUILDER, True, False)
-
-
-def test_only_the_builders_are_builders():
-    assert [name for name, persona in PERSONAS.items() if persona.is_builder] == ["builder", "armbuilder"]
 
 
 def test_builders_have_groups_of_their_own_without_an_app_or_roles():
