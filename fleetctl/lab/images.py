@@ -107,7 +107,7 @@ def ensure_image(docker: Docker, recipe: ImageRecipe, log, image: str = HOST) ->
 
 def _build_builder(docker: Docker, recipe: ImageRecipe, log) -> None:
     """The builder image, from a context holding builder-image/ and the pinned npm tarball."""
-    slow = " (apt-get under emulation: several minutes, once)" if recipe.arch != _native_arch() else ""
+    slow = " (apt-get under emulation: about a minute, once)" if recipe.arch != _native_arch() else ""
     log(f"building {recipe.builder_tag} with npm {npm.NPM_VERSION}{slow}")
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix=f"fleetctl-builder-{recipe.arch}-") as context:
