@@ -1,11 +1,13 @@
 """The lab's builder hosts, over real SSH: added to the running lab on demand (its other hosts untouched),
-they have npm, a compiler and Node's headers for the app hosts' own node, and build a real N-API addon from
-source for their platform, offline (no headers downloaded); the app hosts still have no npm.
+they have npm, a compiler and Node's headers for the app hosts' own node, `plan` finds each on the platform
+(os, arch, libc, Node ABI) of the app hosts that name it in fleet_build_host, and each builds a real N-API
+addon from source for its platform, offline (no headers downloaded); the app hosts still have no npm.
 
 One `fleetctl lab up --hosts builder=1,armbuilder=1` serves the module; builders it started are removed at
 its end (`--hosts builder=0,armbuilder=0`), so the lab is left as the module found it.
 """
 
+import json
 import posixpath
 import shlex
 import subprocess
@@ -91,6 +93,20 @@ def test_builders_run_the_app_hosts_node_abi_and_the_app_hosts_have_no_npm(lab, 
     assert set(abi.values()) == {"108"}, abi
     for persona, host in app_hosts.items():
         assert host.run("command -v npm").rc != 0, f"{persona} has npm"
+
+
+def test_plan_finds_each_builder_on_the_platform_of_the_app_hosts_it_builds_for(builders_lab):
+    inventory = builders_lab[0]
+    done = fleetctl("plan", str(inventory.path), "--json", check=False, timeout=300)
+    assert done.returncode == 0, done.stderr
+    platform = {row["host"]: row["platform"] for row in json.loads(done.stdout)}
+    groups = inventory.data["all"]["children"]
+    for persona in APP_PERSONAS:
+        for host in inventory.hosts(persona):
+            build_host = groups[persona]["vars"]["fleet_build_host"]
+            assert platform[build_host] == platform[host] is not None, (host, build_host, platform)
+    assert {platform[next(iter(inventory.hosts(persona)))] for persona in BUILDERS} == {
+        "linux-x86_64-glibc-node108", "linux-aarch64-glibc-node108"}
 
 
 @dataclass
