@@ -67,7 +67,7 @@ PERSONAS: dict[str, Persona] = {
             summary="x86_64 load balancer: no app, nginx (installed by the nginx-lb role) in front of the others",
         ),
         # Builders: the host image of their architecture plus npm, make, g++ and Node's headers, so they
-        # build native addons for the app hosts of their platform (which have no npm). Never deploy targets.
+        # build native addons for the app hosts of their platform (which have no npm). No app of their own.
         Persona(
             name="builder",
             arch="amd64",
