@@ -11,7 +11,7 @@ its own package and from lower layers (tests/unit/test_layers.py enforces it):
     4. facts                                   the probe and its pure parsers
     5. inventory                               hosts, groups, variables, each host's typed settings
     6. policy                                  the decision table: facts + settings -> decision
-    7. render, roles                           the unit and the roles' files, as text
+    7. render, roles, build                    the unit and the roles' files, as text; the release's artifacts
     8. deploy                                  one host: its state, its steps, their execution
     9. rollout                                 hosts in batches, thresholds, the record
    10. plan, status                            what each host is and would get; what runs there
