@@ -18,6 +18,7 @@ _NOISE = [re.compile(pattern) for pattern in (
     r"^\s*[{}]$|^\s+\w+: .*,?$",  # a dumped error object
     r"^\s*\d*\s*\|",  # the compiler quoting the source line
     r"^make: (Entering|Leaving) directory",
+    r"^404(?! Not Found)\b",  # npm's hints after a 404, and its bare status lines
 )]
 _COMPILER_ERROR = re.compile(r"\berror:")
 _NPM_PREFIX = re.compile(r"^npm (error|ERR!) ?")
@@ -36,14 +37,13 @@ class BuildFailed(Exception):
         return cls(f"{builder}: {what} failed: {npm_reason(stderr)}")
 
 
-def npm_reason(stderr: str, count: int = 3) -> str:
-    """npm's last stderr lines that tell what failed, as one line; a compiler's first error leads when it scrolled off."""
+def npm_reason(stderr: str) -> str:
+    """What npm's stderr says failed, as one line: its first telling line (npm's headline), a compiler's
+    first error, and its last two telling lines, each once, joined by " | "."""
     lines = [_NPM_PREFIX.sub("", line).rstrip() for line in stderr.splitlines()]
     telling = [line.strip() for line in lines if not any(noise.search(line) for noise in _NOISE)]
     if not telling:
         return "no message (exit code only)"
-    tail = telling[-count:]
     first_error = next((line for line in telling if _COMPILER_ERROR.search(line)), None)
-    if first_error is not None and first_error not in tail:
-        tail = [first_error, *tail[1:]]
-    return " | ".join(tail)
+    picked = [telling[0], first_error, *telling[-2:]]
+    return " | ".join(dict.fromkeys(line for line in picked if line is not None))

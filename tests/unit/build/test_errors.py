@@ -1,4 +1,4 @@
-"""npm's failures become one line: its telling stderr lines, recorded from real npm 11 runs."""
+"""npm's failures become one line: its headline, a compiler's first error, its last lines (recorded npm 11 stderr)."""
 
 from pathlib import Path
 
@@ -12,8 +12,9 @@ def test_a_compile_error_leads_and_node_gyps_environment_dump_is_left_out():
     stderr = (FIXTURES / "npm-rebuild-compile-error.stderr").read_text()
     failed = BuildFailed.from_npm("pi-builder", "npm rebuild", stderr)
     assert str(failed) == (
-        "pi-builder: npm rebuild failed: ../hello.c:13:1: error: expected declaration specifiers or ‘...’ at end"
-        " of input | gyp ERR! build error | gyp ERR! stack Error: `make` failed with exit code: 2")
+        "pi-builder: npm rebuild failed: command sh -c node-gyp rebuild | ../hello.c:13:1: error: expected"
+        " declaration specifiers or ‘...’ at end of input | gyp ERR! build error | gyp ERR! stack Error: `make`"
+        " failed with exit code: 2")
 
 
 def test_a_registry_that_refuses_gives_npms_reason_not_its_stack():
@@ -22,6 +23,13 @@ def test_a_registry_that_refuses_gives_npms_reason_not_its_stack():
         "FetchError: request to http://127.0.0.1:9/is-number failed, reason: connect ECONNREFUSED 127.0.0.1:9"
         " | If you are behind a proxy, please make sure that the 'proxy' config is set properly.  See: 'npm help"
         " config'")
+
+
+def test_a_404_is_its_headline_without_npms_hints():
+    stderr = (FIXTURES / "npm-ci-not-found.stderr").read_text()
+    assert npm_reason(stderr) == (
+        "404 Not Found - GET https://registry.npmjs.org/fleetctl-test-no-such-package-7c1e/-/"
+        "fleetctl-test-no-such-package-7c1e-1.0.0.tgz")
 
 
 def test_no_stderr_at_all_still_says_something():
