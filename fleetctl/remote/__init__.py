@@ -26,6 +26,13 @@ class LockExit(IntEnum):
     HELD = 3  # another deploy holds the lock; stdout is its owner line
 
 
+class BuildExit(IntEnum):
+    """build-release.sh's exit codes, as its header documents them."""
+
+    BUILT = 0
+    NPM_FAILED = 3  # npm rebuild failed; its messages are on stderr
+
+
 @cache
 def script(name: str) -> str:
     """The program `name` (e.g. "switch-current.sh"), after the libraries it needs."""

@@ -14,13 +14,14 @@ from pathlib import Path
 import pytest
 
 import fleetctl
+from fleetctl.build.archive import pack_tree, unpack
 from fleetctl.deploy import lock as deploy_lock
 from fleetctl.deploy.files import FileState, parse_file_states
 from fleetctl.deploy.hoststate import HostState, parse_host_state
 from fleetctl.deploy.release import pack
 from fleetctl.domain import Mode, RunningProcess, Scheduling
 from fleetctl.lab.lab import DEVICE_TREE_SCRIPT
-from fleetctl.remote import FOLDER, LockExit, one_line, script
+from fleetctl.remote import FOLDER, BuildExit, LockExit, one_line, script
 from fleetctl.status import HostStatus, parse_status
 from fleetctl.transport.local import LocalTransport
 
@@ -397,6 +398,77 @@ def test_stage_download_of_a_missing_file_fails_with_cats_message(shell, tmp_pat
     done = run_script(shell, "stage-download.sh", str(tmp_path / "missing"), str(staging))
     assert done.returncode != 0 and "missing: No such file or directory" in done.stderr
     assert staging.read_bytes() == b""
+
+
+# --- native builds: what a builder has, the build itself ----------------------------------
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_builder_check_finds_this_machines_tools_and_headers(shell):
+    done = run_script(shell, "builder-check.sh")
+    assert done.returncode == 0, done.stderr
+    found = dict(line.split(" ", 1) for line in done.stdout.splitlines())
+    node = subprocess.run(["node", "-v"], capture_output=True, text=True).stdout.strip()
+    assert found == {"node": node, "npm": shutil.which("npm"), "make": shutil.which("make"),
+                     "cxx": shutil.which("c++"), "python3": shutil.which("python3"), "nodedir": "/usr", "headers": node}
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_builder_check_on_a_host_with_node_and_its_headers_only(shell, tmp_path):
+    # node in PREFIX/bin with its headers in PREFIX/include/node, as Node's own tarballs lay them out.
+    path = path_of(tmp_path, "dirname", "readlink", "awk")
+    (path / "node").write_text("#!/bin/sh\necho v18.19.1\n")
+    (path / "node").chmod(0o755)
+    headers = tmp_path / "include" / "node"
+    headers.mkdir(parents=True)
+    (headers / "node_api.h").write_text("")
+    (headers / "common.gypi").write_text("{}")
+    (headers / "node_version.h").write_text(
+        "#define NODE_MAJOR_VERSION 18\n#define NODE_MINOR_VERSION 19\n#define NODE_PATCH_VERSION 1\n")
+    done = run_script(shell, "builder-check.sh", path=path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["node v18.19.1", "npm -", "make -", "cxx -", "python3 -",
+                                        f"nodedir {tmp_path}", "headers v18.19.1"]
+
+
+def test_build_exit_codes_agree_with_the_script_and_its_header():
+    text = (FOLDER / "build-release.sh").read_text()
+    header = "\n".join(line for line in text.splitlines() if line.startswith("#"))
+    body = "\n".join(line for line in text.splitlines() if not line.startswith("#"))
+    assert f"{BuildExit.NPM_FAILED} npm rebuild failed" in header and f"exit {BuildExit.NPM_FAILED}" in body
+    assert f"Exit codes: {BuildExit.BUILT} built" in header
+
+
+def _uploaded_tree(folder: Path, install_script: str) -> Path:
+    """A resolved tree whose one package has an install script, uploaded as build-release.sh expects it."""
+    tree = folder / "resolved"
+    (tree / "node_modules" / "dep").mkdir(parents=True)
+    (tree / "package.json").write_text(json.dumps({"name": "app", "dependencies": {"dep": "1.0.0"}}))
+    (tree / "node_modules" / "dep" / "package.json").write_text(json.dumps(
+        {"name": "dep", "version": "1.0.0", "scripts": {"install": install_script}}))
+    build = folder / "build"
+    build.mkdir()
+    (build / "tree.tar.gz").write_bytes(pack_tree(tree))
+    return build
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_build_release_runs_the_install_scripts_offline_with_the_headers_and_packs(shell, tmp_path):
+    build = _uploaded_tree(tmp_path, 'echo "$npm_config_nodedir $npm_config_offline" > built.txt')
+    done = run_script(shell, "build-release.sh", str(build), "/opt/node-headers")
+    assert done.returncode == BuildExit.BUILT, done.stderr
+    assert done.stdout == f"{build}/artifact.tar.gz\n"  # only the path: npm's output went to stderr
+    unpack((build / "artifact.tar.gz").read_bytes(), tmp_path / "out")
+    assert (tmp_path / "out" / "node_modules" / "dep" / "built.txt").read_text() == "/opt/node-headers true\n"
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_build_release_says_npm_failed(shell, tmp_path):
+    build = _uploaded_tree(tmp_path, "echo cannot compile >&2; exit 7")
+    done = run_script(shell, "build-release.sh", str(build), "/usr")
+    assert done.returncode == BuildExit.NPM_FAILED
+    assert "cannot compile" in done.stderr and done.stdout == ""
+    assert not (build / "artifact.tar.gz").exists()
 
 
 # --- the health check, run by node ------------------------------------------------------
