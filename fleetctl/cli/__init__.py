@@ -19,6 +19,7 @@ COMMANDS = {
     "status": "fleetctl.cli.deploy:status_command",
     "facts": "fleetctl.cli.plan:facts_command",
     "lab": "fleetctl.cli.lab:lab",
+    "cache": "fleetctl.cli.cache:cache_group",
 }
 
 
