@@ -24,6 +24,8 @@ ARM = Platform("linux", "aarch64", "glibc", "108")
 ARMV7_MUSL = Platform("linux", "armv7l", "musl", "115")
 CONTROL, PI_BUILDER = Builder(BuilderKind.CONTROL), Builder(BuilderKind.HOST, "pi-builder")
 NODEDIR = "/usr"  # nodesource's node 20 on this machine: /usr/include/node
+# The lab tests' native app: its addon's hello() names the architecture it was compiled for.
+NATIVE_HELLO = Path(__file__).resolve().parents[2] / "integration" / "apps" / "native-hello"
 
 
 def test_a_platform_is_named_by_its_key():
@@ -126,6 +128,13 @@ def test_a_native_addon_is_built_from_source_on_the_control_machine(tmp_path, em
     assert load_addon(artifact, tmp_path / "out") == "hello from C"
     assert (tmp_path / "out" / "node_modules" / "hello-addon" / "build" / "Release" / "hello.node").is_file()
     assert not (tmp_path / "app" / "node_modules").exists() and not (tmp_path / "app" / "addon" / "build").exists()
+    assert_no_headers_downloaded(empty_home)
+
+
+def test_the_lab_tests_native_app_builds_here_for_this_architecture(tmp_path, empty_home):
+    artifact = rebuild_on_control(resolve(NATIVE_HELLO, tmp_path / "work"), NODEDIR)
+    assert load_addon(artifact, tmp_path / "out") == os.uname().machine
+    assert not (NATIVE_HELLO / "node_modules").exists() and not (NATIVE_HELLO / "addon" / "build").exists()
     assert_no_headers_downloaded(empty_home)
 
 
