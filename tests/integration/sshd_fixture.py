@@ -10,6 +10,7 @@ import shutil
 import socket
 import subprocess
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -148,7 +149,8 @@ def start_sudo_host(directory: Path, image: str) -> SudoHost:
     authorized_keys = directory / "authorized_keys"
     authorized_keys.write_text(client_key_line + "\n")
     authorized_keys.chmod(0o644)  # read by sshd as the login user
-    container = f"fleetctl-test-sudo-host-{os.getpid()}"
+    # Unique per host, not per process: a module may run two at once (a builder and an app host).
+    container = f"fleetctl-test-sudo-host-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     subprocess.run([
         "docker", "run", "--detach", "--rm", "--name", container,
         "--volume", f"{directory / 'host_ed25519'}:/etc/ssh/ssh_host_ed25519_key:ro",
