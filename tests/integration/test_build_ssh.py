@@ -1,9 +1,9 @@
-"""Native builds over real SSH: a build host that has everything (this machine's own sshd), and one of the lab's
-app hosts (its image: node but no npm nor compiler; an unprivileged login user with sudo) that cannot build,
-says so in one line, and keeps no build folder.
+"""Native builds over real SSH: build hosts that have everything (this machine's own sshd, logged in as root,
+and the lab's builder image, as an unprivileged user with sudo), and one of the lab's app hosts (its image:
+node but no npm nor compiler) that cannot build, says so in one line, and keeps no build folder.
 
-Nothing here mocks SSH: both are /usr/sbin/sshd with their own keys (sshd_fixture), the second one in a
-throwaway container of the lab's host image (sshd_fixture.start_sudo_host).
+Nothing here mocks SSH: each is /usr/sbin/sshd with its own keys (sshd_fixture); the lab's are throwaway
+containers of its images running only sshd (sshd_fixture.start_sudo_host).
 """
 
 import subprocess
@@ -17,7 +17,8 @@ from fleetctl.build.archive import pack_tree, unpack
 from fleetctl.build.builders import check_builder, rebuild_on_host
 from fleetctl.build.errors import BuildFailed
 from fleetctl.build.tree import resolve
-from fleetctl.lab.images import ImageRecipe
+from fleetctl.lab.docker import Docker
+from fleetctl.lab.images import BUILDER, ImageRecipe, ensure_image
 from fleetctl.transport import SSHTransport
 
 # A local N-API addon, built from source by node-gyp; hello() names the architecture it was compiled for.
@@ -77,6 +78,15 @@ def lab_app_host(tmp_path_factory) -> SudoHost:
 
 
 @pytest.fixture(scope="module")
+def lab_builder(tmp_path_factory) -> SudoHost:
+    """A container of the lab's amd64 builder image running only sshd: node 18, npm, make, g++, libnode-dev."""
+    image = ensure_image(Docker(), ImageRecipe("amd64"), print, image=BUILDER)  # built once, as the lab does
+    host = start_sudo_host(tmp_path_factory.mktemp("lab-builder"), image)
+    yield host
+    stop_sudo_host(host.container)
+
+
+@pytest.fixture(scope="module")
 def native_tree(tmp_path_factory) -> bytes:
     return pack_tree(resolve(NATIVE_APP, tmp_path_factory.mktemp("native")))
 
@@ -95,6 +105,25 @@ def test_a_build_host_builds_a_native_addon_over_ssh(this_machine, native_tree, 
                           capture_output=True, text=True)
     assert done.stdout == "x86_64\n", done.stderr
     assert not (Path.home() / ".cache" / "node-gyp").exists()  # the headers were local: nothing downloaded
+
+
+def test_the_lab_builder_builds_as_its_unprivileged_user_with_become(lab_builder, native_tree, tmp_path):
+    # With become the upload lands as root in the login user's build folder; the build runs as that user.
+    with transport_to_lab_host(lab_builder, "builder-1", become=True) as transport:
+        tools = check_builder(transport)
+        assert tools.missing == () and tools.nodedir == "/usr" and tools.headers == tools.node
+        started = time.monotonic()
+        artifact = rebuild_on_host(transport, native_tree, tools.nodedir)
+        print(f"build on the lab's builder image over SSH: {time.monotonic() - started:.2f}s")
+        assert transport.run(["test", "-e", build_folder(transport)], become=False).exit_code == 1
+        home = transport.run(["sh", "-c", "echo $HOME"], become=False).stdout.strip()
+        for downloaded_headers in (f"{home}/.cache/node-gyp", f"{home}/.node-gyp"):
+            assert transport.run(["test", "-e", downloaded_headers], become=False).exit_code == 1
+    unpack(artifact, tmp_path / "out")
+    # Built for the builder's node 18; N-API keeps it loadable by this machine's node 20.
+    done = subprocess.run(["node", "-p", "require('hello-addon').hello()"], cwd=tmp_path / "out",
+                          capture_output=True, text=True)
+    assert done.stdout == "x86_64\n", done.stderr
 
 
 def test_a_lab_app_host_cannot_build_and_says_why_in_one_line(lab_app_host):
