@@ -27,7 +27,6 @@ class ReleaseError(Exception):
 class Release:
     id: str  # the version label, else the content hash
     archive: bytes  # tar.gz of the app's source folder
-    has_lockfile: bool  # package-lock.json
     digest: str  # the content hash, label or not: what the artifact cache is keyed on
 
 
@@ -39,7 +38,7 @@ def pack(source: Path, label: str | None = None) -> Release:
         raise ReleaseError(f"release label {label!r} must be letters, digits, '.', '_' or '-' (at most 64)")
     tar_bytes = _tar(source, NOT_SOURCE)
     digest = hashlib.sha256(tar_bytes).hexdigest()[:12]
-    return Release(label or digest, gzip.compress(tar_bytes, mtime=0), (source / "package-lock.json").is_file(), digest)
+    return Release(label or digest, gzip.compress(tar_bytes, mtime=0), digest)
 
 
 def pack_tree(folder: Path) -> bytes:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from fleetctl.errors import InputError
-from fleetctl.inventory import Host, Inventory, load_inventory
+from fleetctl.inventory import Host, Inventory, InventoryError, load_inventory
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -68,3 +68,17 @@ def load_selection(inventory: Path, limit: str | None) -> tuple[Inventory, list[
 
 def is_interactive() -> bool:
     return sys.stderr.isatty()
+
+
+def connector(inventory: Inventory, trust_on_first_use: bool):
+    """name -> an open transport to that host of the inventory (a hook's delegate, a build host)."""
+    from fleetctl.transport import connect  # imported when a command connects, not for --help
+
+    def connect_to(name: str):
+        try:
+            host = inventory.host(name)
+        except KeyError:
+            raise InventoryError(f"{name!r} is not a host of {inventory.path}") from None
+        return connect(host.connection, trust_on_first_use=trust_on_first_use)
+
+    return connect_to

@@ -9,22 +9,23 @@ from rich import box
 from rich.live import Live
 from rich.table import Table
 
+from fleetctl.build.cache import ArtifactCache
+from fleetctl.build.errors import BuildFailed
 from fleetctl.cli.common import (
-    EXIT_HOST_FAILED, bad_input, err, forks_option, inventory_argument, is_interactive, limit_option, out,
-    select_hosts, tofu_option,
+    EXIT_HOST_FAILED, bad_input, connector, err, forks_option, inventory_argument, is_interactive, limit_option,
+    out, select_hosts, tofu_option,
 )
 from fleetctl.deploy.job import HostOutcome
 from fleetctl.deploy.lock import this_process
 from fleetctl.domain import HostResult
 from fleetctl.errors import InputError
 from fleetctl.facts.probecache import ProbeCache
-from fleetctl.inventory import InventoryError, load_inventory
-from fleetctl.plan import build_jobs
+from fleetctl.inventory import load_inventory
+from fleetctl.plan import DeployRefused, Jobs, build_hosts_for, build_jobs
 from fleetctl.roles.render import inventory_roles
 from fleetctl.rollout import record as records
 from fleetctl.rollout.run import Rollout, RolloutResult
 from fleetctl.status import fleet_status
-from fleetctl.transport import connect
 
 
 class Progress:
@@ -73,11 +74,17 @@ def summary_table(result: RolloutResult, title: str) -> Table:
     return table
 
 
-def result_document(result: RolloutResult) -> dict:
+def result_document(result: RolloutResult, builds: dict | None = None) -> dict:
     def rows(outcomes: list[HostOutcome]) -> list[dict]:
         return [outcome.to_dict() for outcome in outcomes]
     return {"ok": result.ok, "stopped": result.stopped, "hosts": rows(result.outcomes),
-            "not_started": result.not_started, "abort_rollbacks": rows(result.aborted_rollbacks)}
+            "not_started": result.not_started, "abort_rollbacks": rows(result.aborted_rollbacks),
+            "builds": builds or {}}
+
+
+def builds_document(jobs: Jobs) -> dict:
+    """Release id -> what this deploy built (platform, builder, seconds): empty when all came from the cache."""
+    return {built.plan.app.id: list(built.built) for built in jobs.builds.values()}
 
 
 def _rollout(inventory: Path, limit: str | None, forks: int, as_json: bool, trust_on_first_use: bool,
@@ -87,10 +94,19 @@ def _rollout(inventory: Path, limit: str | None, forks: int, as_json: bool, trus
     try:
         loaded = load_inventory(inventory)
         hosts = loaded.select(limit)
-        jobs, _plans = build_jobs(hosts, inventory_roles(loaded, hosts), label, forks, trust_on_first_use,
-                                  rollback=rollback, rollback_to=rollback_to, probe_cache=ProbeCache())
+        connect_to = connector(loaded, trust_on_first_use)
+        prepared = build_jobs(hosts, inventory_roles(loaded, hosts), label, forks, trust_on_first_use,
+                              rollback=rollback, rollback_to=rollback_to, probe_cache=ProbeCache(),
+                              build_hosts=build_hosts_for(loaded, hosts), connect=connect_to,
+                              artifact_cache=ArtifactCache.configured(),
+                              progress=lambda message: err().print(message, markup=False, highlight=False))
     except InputError as error:
         raise bad_input(str(error)) from None
+    except (DeployRefused, BuildFailed) as error:  # before any host was changed
+        for line in str(error).splitlines():
+            err().print(f"Error: {line}", markup=False, highlight=False, soft_wrap=True)
+        raise click.exceptions.Exit(EXIT_HOST_FAILED) from None
+    jobs = prepared.jobs
     release_ids = sorted({job.desired.release_id for job in jobs if job.desired})
     record = records.RolloutRecord(str(inventory), command, ",".join(release_ids) or None)
     if resume:
@@ -102,18 +118,11 @@ def _rollout(inventory: Path, limit: str | None, forks: int, as_json: bool, trus
                             f"{previous.release}; this would be a {command} of {record.release}")
         record = previous
         jobs = [job for job in jobs if job.name not in previous.done_hosts()]
-    by_name = {host.name: host for host in loaded.hosts}
-
-    def connect_to(name: str):
-        if name not in by_name:
-            raise InventoryError(f"hook delegate {name!r} is not a host of {inventory}")
-        return connect(by_name[name].connection, trust_on_first_use=trust_on_first_use)
-
     with Progress([job.name for job in jobs]) as progress:
         rollout = Rollout(jobs, connect_to, this_process(), progress.report, forks, force_unlock, record)
         result = rollout.run(abort_rolls_back=abort_rolls_back)
     if as_json:
-        click.echo(json.dumps(result_document(result), indent=2))
+        click.echo(json.dumps(result_document(result, builds_document(prepared)), indent=2))
     else:
         out().print(summary_table(result, f"fleetctl {command}"))
         if result.stopped:

@@ -8,14 +8,16 @@ from typing import TYPE_CHECKING
 import click
 
 from fleetctl.cli.common import (
-    EXIT_HOST_FAILED, bad_input, err, forks_option, inventory_argument, is_interactive, limit_option,
+    EXIT_HOST_FAILED, bad_input, connector, err, forks_option, inventory_argument, is_interactive, limit_option,
     load_selection, out, select_hosts, tofu_option,
 )
+from fleetctl.build.cache import ArtifactCache
+from fleetctl.build.errors import BuildFailed
 from fleetctl.domain import ReleaseAction
 from fleetctl.errors import InputError
 from fleetctl.facts import probe_hosts
 from fleetctl.facts.probecache import ProbeCache
-from fleetctl.plan import HostPlan, plan, releases_by_source
+from fleetctl.plan import HostPlan, build_hosts_for, plan, read_releases, rollout_hosts
 from fleetctl.roles.render import inventory_roles
 
 if TYPE_CHECKING:
@@ -51,18 +53,25 @@ def plan_command(inventory: Path, limit: str | None, forks: int, as_json: bool, 
     loaded, hosts = load_selection(inventory, limit)
     progress, advance = _probe_progress(len(hosts))
     try:
+        build_hosts = build_hosts_for(loaded, hosts)
+        hosts = rollout_hosts(hosts, frozenset(host.name for host in build_hosts))
         roles = inventory_roles(loaded, hosts)
-        releases = releases_by_source(hosts)
+        releases = read_releases(hosts)
         with progress:
             rows = plan(hosts, forks=forks, trust_on_first_use=trust_on_first_use, on_probed=advance,
-                        releases=releases, probe_cache=ProbeCache(), roles=roles)
+                        releases=releases, probe_cache=ProbeCache(), roles=roles, build_hosts=build_hosts,
+                        artifact_cache=ArtifactCache.configured(), connect=connector(loaded, trust_on_first_use))
     except InputError as error:
         raise bad_input(str(error)) from None
+    except BuildFailed as error:  # npm could not resolve the release's dependencies on this machine
+        err().print(f"Error: {error}", markup=False, highlight=False, soft_wrap=True)
+        raise click.exceptions.Exit(EXIT_HOST_FAILED) from None
     if as_json:
         click.echo(json.dumps([row.to_dict() for row in rows], indent=2))
     else:
         out().print(plan_table(rows))
         print_reasons(rows)
+        print_releases(rows)
         print_changes(rows)
         if units:
             _print_units(rows)
@@ -99,6 +108,22 @@ def print_reasons(rows: list[HostPlan]) -> None:
             continue
         out().print(f"[bold]{row.host}[/]: {row.facts.kind} ({row.facts.kind_evidence}); "
                   f"{row.decision.reason}", highlight=False)
+
+
+def print_releases(rows: list[HostPlan]) -> None:
+    """Per release, per platform: the artifact its hosts get, cached or built where."""
+    seen = []
+    for row in rows:
+        if row.release_plan is not None and all(row.release_plan is not other for other in seen):
+            seen.append(row.release_plan)
+    for release_plan in seen:
+        app, artifacts = release_plan.app, release_plan.artifacts
+        what = (f"native addons ({', '.join(artifacts.native)}): one artifact per platform" if artifacts.native
+                else "no native addons: one artifact for every platform")
+        out().print(f"\n[bold]release {app.id}[/] ({app.source.folder}): {what}", highlight=False)
+        for artifact in artifacts.artifacts:
+            out().print(f"  - {artifact.label}: {artifact.describe()} (hosts: {', '.join(artifact.hosts)})",
+                        markup=False, highlight=False)
 
 
 def print_changes(rows: list[HostPlan]) -> None:

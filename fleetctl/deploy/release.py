@@ -1,13 +1,4 @@
-"""A release on a host: which releases to prune.
-
-Packing moved to fleetctl.build.archive (the build packs releases and their
-artifacts the same way); pack, Release and ReleaseError are still importable
-from here until the plan and deploy import them from there.
-"""
-
-from fleetctl.build.archive import Release, ReleaseError, pack
-
-__all__ = ["Release", "ReleaseError", "pack", "releases_to_prune"]
+"""The releases on a host: which ones to prune. (Releases are packed by fleetctl.build.archive.)"""
 
 
 def releases_to_prune(releases_newest_first: list[str], current: str | None, previous: str | None, keep: int) -> list[str]:

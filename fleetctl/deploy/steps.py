@@ -55,8 +55,7 @@ class DesiredState:
     app: AppSpec
     decision: Decision
     release_id: str
-    archive: bytes | None  # None: the release must already be on the host
-    has_lockfile: bool
+    archive: bytes | None  # the complete release for the host's platform; None: it must be on the host already
     unit: str
     process: str  # the process file: how the unit starts the app (RunningProcess as JSON)
     env: str
@@ -143,7 +142,7 @@ def host_changes(desired: DesiredState, state: HostState, previous_after: str | 
         prepare.append(WriteFile(f"upload release {desired.release_id}",
                                  f"{app.releases_dir}/.{desired.release_id}.tar.gz", desired.archive, 0o600))
         prepare.append(Command(f"unpack release {desired.release_id}", (
-            app.releases_dir, desired.release_id, app.shared, "npm" if desired.has_lockfile else "none"),
+            app.releases_dir, desired.release_id, app.shared),
             script=script("unpack-release.sh")))
     env_changed = state.env_sha256 != sha256_text(desired.env)
     if env_changed:

@@ -38,6 +38,7 @@ class RolloutSettings:
     keep_releases: int
     hooks: tuple[Hook, ...]  # fleet_hooks, in order
     roles: tuple[str, ...]  # the folders of fleet_roles, in order
+    build_host: str | None = None  # fleet_build_host: the inventory host that builds native addons for it
 
 
 def app_settings(variables: Mapping) -> AppSpec | None:
@@ -103,4 +104,5 @@ def rollout_settings(variables: Mapping) -> RolloutSettings:
         keep_releases=variables["fleet_keep_releases"],
         hooks=hooks,
         roles=tuple(variables.get("fleet_roles") or ()),
+        build_host=variables.get("fleet_build_host"),
     )

@@ -7,23 +7,24 @@ can be checked without a host (the inventory, the decision tables, the policy
 variables, the app's source) is checked before any host is contacted.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any
 
+from fleetctl.build.cache import ArtifactCache
 from fleetctl.deploy.files import FileState, file_steps, read_file_states
 from fleetctl.deploy.hoststate import HostState, read_host_state
-from fleetctl.deploy.release import Release, ReleaseError, pack
 from fleetctl.deploy.steps import DesiredState, HostChanges, host_changes
 from fleetctl.domain import Activation, ReleaseAction
 from fleetctl.facts import Facts, ProbeResult, apply_kind_override, probe_hosts
 from fleetctl.facts.probecache import ProbeCache
-from fleetctl.inventory import Host, InventoryError
+from fleetctl.inventory import Host
+from fleetctl.plan.releases import AppRelease, Connect, ReleasePlan, plan_release
 from fleetctl.policy import Decision, DecisionTable, PolicyError, decide, load_table
 from fleetctl.render import render_env_file, render_process, render_unit
 from fleetctl.roles.render import NO_ROLES, HostRoles
 from fleetctl.runtime import RUNTIME_FILE
+from fleetctl.transport import Transport, TransportError
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ class HostPlan:
     release_id: str | None = None  # the release a deploy would bring
     changes: HostChanges | None = None  # None when the host has nothing to deploy
     roles: HostRoles = NO_ROLES
+    release_plan: ReleasePlan | None = None  # its release's artifacts (and which one it gets)
 
     @property
     def ok(self) -> bool:
@@ -62,6 +64,7 @@ class HostPlan:
             "unit": self.unit,
             "roles": list(self.roles.roles),
             "deploy": deploy_document(self.release_id, self.changes, self.roles, self.host),
+            "artifact": self.release_plan.to_dict(self.host) if self.release_plan else None,
             "error": self.error,
         }
 
@@ -108,26 +111,14 @@ def decide_host(host: Host, facts: Facts, table: DecisionTable) -> HostPlan:
     return HostPlan(host.name, facts=facts, decision=decision, unit=unit)
 
 
-def releases_by_source(hosts: Sequence[Host], label: str | None = None) -> dict[str, Release]:
-    """One release per distinct app source folder, packed once; raises InventoryError naming the host."""
-    releases: dict[str, Release] = {}
-    for host in hosts:
-        source = host.app.src if host.app else None
-        if source and source not in releases:
-            try:
-                releases[source] = pack(Path(source), label)
-            except ReleaseError as error:
-                raise InventoryError(f"host {host.name}: {error}") from None
-    return releases
-
-
-def desired_state(host: Host, decision: Decision, unit: str, release: Release,
+def desired_state(host: Host, decision: Decision, unit: str, release_id: str, archive: bytes | None,
                   roles: HostRoles = NO_ROLES) -> DesiredState:
+    """What the host should run after a deploy; archive: its platform's artifact (None: already on the host)."""
     app = host.app
     return DesiredState(
-        app=app, decision=decision, release_id=release.id, archive=release.archive,
-        has_lockfile=release.has_lockfile, unit=unit, process=render_process(decision), env=render_env_file(app),
-        runtime=RUNTIME_FILE.read_bytes(), role_files=roles.files,
+        app=app, decision=decision, release_id=release_id, archive=archive, unit=unit,
+        process=render_process(decision), env=render_env_file(app), runtime=RUNTIME_FILE.read_bytes(),
+        role_files=roles.files,
     )
 
 
@@ -136,15 +127,20 @@ def plan(
     forks: int = 10,
     trust_on_first_use: bool = False,
     on_probed: Callable[[ProbeResult], None] | None = None,
-    releases: dict[str, Release] | None = None,
+    releases: Mapping[str, AppRelease] | None = None,
     probe_cache: ProbeCache | None = None,
     roles: dict[str, HostRoles] | None = None,
+    build_hosts: Sequence[Host] = (),
+    artifact_cache: ArtifactCache | None = None,
+    connect: Connect | None = None,
 ) -> list[HostPlan]:
     """Probe every host in parallel and decide for each; rows in inventory order.
 
-    With releases (app source folder -> Release), hosts with an app also get the
-    changes a deploy of that release would make, and hosts with roles the changes
-    to their roles' files, read over the probe's connection.
+    With releases (app source folder -> AppRelease), hosts with an app also get the
+    artifact they would receive (per platform: cached, or built where) and the changes
+    a deploy of that release would make, and hosts with roles the changes to their roles'
+    files, read over the probe's connection. build_hosts: the hosts named by
+    fleet_build_host that are not among `hosts` (probed for their platform, no row).
     Raises InventoryError or PolicyError, before contacting any host, when the
     inventory's variables or decision tables are invalid.
     """
@@ -162,25 +158,62 @@ def plan(
         paths = [file.path for file in roles.get(spec.name, NO_ROLES).files]
         return state, read_file_states(transport, paths)
 
+    extra = [host for host in build_hosts if host.name not in {each.name for each in hosts}]
     results = probe_hosts(
-        [host.connection for host in hosts], forks=forks,
+        [host.connection for host in (*hosts, *extra)], forks=forks,
         trust_on_first_use=trust_on_first_use, on_result=on_probed, also=read_state, probe_cache=probe_cache,
     )
-    plans = []
+    rows = {}
     for host, result in zip(hosts, results):
         if result.facts is None:
-            plans.append(HostPlan(host.name, error=result.error, raw_probe=result.raw))
-            continue
-        host_roles = roles.get(host.name, NO_ROLES)
-        row = replace(decide_host(host, result.facts, tables[host.name]), raw_probe=result.raw, roles=host_roles)
-        if row.ok and isinstance(result.also, tuple):
-            state, file_states = result.also
+            rows[host.name] = HostPlan(host.name, error=result.error, raw_probe=result.raw)
+        else:
+            rows[host.name] = replace(decide_host(host, result.facts, tables[host.name]), raw_probe=result.raw,
+                                      roles=roles.get(host.name, NO_ROLES))
+    states = {result.name: result.also for result in results if isinstance(result.also, tuple)}
+    release_plans = _plan_releases(hosts, rows, states, releases or {}, results, artifact_cache, connect)
+    plans = []
+    for host in hosts:
+        row = rows[host.name]
+        host_roles = row.roles
+        release_plan = release_plans.get(host.app.src) if host.app else None
+        if release_plan is not None and row.ok:
+            row = replace(row, release_plan=release_plan)
+            if host.name in release_plan.problems:
+                row = replace(row, error=f"{host.name}: {release_plan.problems[host.name]}")
+        if row.ok and host.name in states:
+            state, file_states = states[host.name]
             files = file_steps(host_roles.files, file_states)
-            if state is not None and row.decision and row.unit:
-                release = releases[host.app.src]
-                desired = desired_state(host, row.decision, row.unit, release, host_roles)
-                row = replace(row, release_id=release.id, changes=host_changes(desired, state, files=files))
+            if state is not None and row.decision and row.unit and release_plan is not None:
+                archive = release_plan.archive_for(host.name) or b""
+                desired = desired_state(host, row.decision, row.unit, release_plan.app.id, archive, host_roles)
+                row = replace(row, release_id=release_plan.app.id, changes=host_changes(desired, state, files=files))
             elif state is None:
                 row = replace(row, changes=HostChanges((), (), Activation.NONE, (), ReleaseAction.NONE, "", files=files))
         plans.append(row)
     return plans
+
+
+def _plan_releases(hosts: Sequence[Host], rows: Mapping[str, "HostPlan"], states: Mapping[str, tuple],
+                   releases: Mapping[str, AppRelease], results: Sequence[ProbeResult],
+                   cache: ArtifactCache | None, connect: Connect | None) -> dict[str, ReleasePlan]:
+    """App source folder -> its release's plan, over the hosts that were probed and decided."""
+    if not releases:
+        return {}
+    facts_of = {result.name: result.facts for result in results}
+    plans = {}
+    for source, app in releases.items():
+        targets = [(host, rows[host.name].facts) for host in hosts
+                   if host.app and host.app.src == source and rows[host.name].ok]
+        present = frozenset(host.name for host, _ in targets
+                            if states.get(host.name) and states[host.name][0] is not None
+                            and app.id in states[host.name][0].releases)
+        builders = {host.rollout.build_host: facts_of.get(host.rollout.build_host)
+                    for host, _ in targets if host.rollout.build_host}
+        plans[source] = plan_release(app, targets, builders, cache or ArtifactCache.configured(),
+                                     connect or _no_connection, present)
+    return plans
+
+
+def _no_connection(name: str) -> Transport:
+    raise TransportError(f"{name}: no connection to build hosts in this command")

@@ -20,7 +20,7 @@ RUNTIME = b"// runtime"
 
 
 def desired(decision=CLUSTER, release="r2"):
-    return DesiredState(APP, decision, release, b"tar", False, render_unit(APP, decision),
+    return DesiredState(APP, decision, release, b"tar", render_unit(APP, decision),
                         render_process(decision), render_env_file(APP), RUNTIME)
 
 

@@ -18,7 +18,7 @@ RUNTIME = b"// runtime"
 
 
 def desired(decision=CLUSTER, release="r2", archive=b"tar"):
-    return DesiredState(APP, decision, release, archive, False, render_unit(APP, decision),
+    return DesiredState(APP, decision, release, archive, render_unit(APP, decision),
                         render_process(decision), render_env_file(APP), RUNTIME)
 
 

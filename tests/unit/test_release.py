@@ -6,7 +6,8 @@ import tarfile
 
 import pytest
 
-from fleetctl.deploy.release import ReleaseError, pack, releases_to_prune
+from fleetctl.build.archive import ReleaseError, pack
+from fleetctl.deploy.release import releases_to_prune
 
 
 def make_app(root):
@@ -36,12 +37,9 @@ def test_a_change_changes_the_id(tmp_path):
     assert pack(app).id != before
 
 
-def test_node_modules_is_not_shipped_and_lockfile_is_noticed(tmp_path):
+def test_node_modules_is_not_shipped_from_the_source(tmp_path):
     app = make_app(tmp_path / "a")
     assert names(pack(app)) == ["lib", "lib/util.js", "server.js"]
-    assert not pack(app).has_lockfile
-    (app / "package-lock.json").write_text("{}")
-    assert pack(app).has_lockfile
 
 
 def test_a_version_label_names_the_release(tmp_path):

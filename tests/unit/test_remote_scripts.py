@@ -18,7 +18,7 @@ from fleetctl.build.archive import pack_tree, unpack
 from fleetctl.deploy import lock as deploy_lock
 from fleetctl.deploy.files import FileState, parse_file_states
 from fleetctl.deploy.hoststate import HostState, parse_host_state
-from fleetctl.deploy.release import pack
+from fleetctl.build.archive import pack
 from fleetctl.domain import Mode, RunningProcess, Scheduling
 from fleetctl.lab.lab import DEVICE_TREE_SCRIPT
 from fleetctl.remote import FOLDER, BuildExit, LockExit, one_line, script
@@ -172,7 +172,7 @@ def test_unpack_release_puts_a_whole_release_in_place(shell, tmp_path):
 
     umask = os.umask(0)  # what the script makes must not depend on the login's umask
     try:
-        done = run_script(shell, "unpack-release.sh", str(releases), release.id, str(shared), "none")
+        done = run_script(shell, "unpack-release.sh", str(releases), release.id, str(shared))
     finally:
         os.umask(umask)
     assert done.returncode == 0, done.stderr
@@ -190,7 +190,7 @@ def test_unpack_release_puts_a_whole_release_in_place(shell, tmp_path):
 def test_unpack_release_without_its_archive_fails_and_leaves_no_release(shell, tmp_path):
     releases = tmp_path / "releases"
     releases.mkdir()
-    done = run_script(shell, "unpack-release.sh", str(releases), "r1", str(tmp_path / "shared"), "none")
+    done = run_script(shell, "unpack-release.sh", str(releases), "r1", str(tmp_path / "shared"))
     assert done.returncode != 0 and done.stderr
     assert not (releases / "r1").exists()
 
