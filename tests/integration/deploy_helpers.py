@@ -75,6 +75,10 @@ def write_inventory(lab: LabInventory, path: Path, app_name: str, port: int, src
     for group in list(data["all"]["children"]):
         if group not in personas:
             del data["all"]["children"][group]
+    kept = {host for body in data["all"]["children"].values() for host in body.get("hosts") or {}}
+    for body in data["all"]["children"].values():  # builders left out: their groups build where fleetctl chooses
+        if (body.get("vars") or {}).get("fleet_build_host") not in (None, *kept):
+            del body["vars"]["fleet_build_host"]
     variables = data["all"]["vars"]
     variables.update({"fleet_app_name": app_name, "fleet_app_port": port, "fleet_app_src": str(src),
                       # generous: the lab shares 2 cores with an emulated pi (and at times other labs)
