@@ -152,7 +152,9 @@ def deploy_command(inventory: Path, limit: str | None, forks: int, as_json: bool
                    abort_rolls_back: bool, force_unlock: bool, trust_on_first_use: bool) -> None:
     """Deploy the app and the hosts' roles, batch by batch, each host gated on its health.
 
-    Hosts with roles and no app (load balancers) go first.
+    First, before any host is changed, each release is built once per platform where the
+    artifact cache lacks it (hosts never run npm). Hosts with roles and no app (load
+    balancers) go first.
     """
     _rollout(inventory, limit, forks, as_json, trust_on_first_use, force_unlock, label, resume, abort_rolls_back)
 

@@ -46,7 +46,8 @@ def _probe_progress(total: int):
 @tofu_option
 def plan_command(inventory: Path, limit: str | None, forks: int, as_json: bool, units: bool,
                  trust_on_first_use: bool) -> None:
-    """Probe every host and show how the app would run there and why, and what a deploy would change.
+    """Probe every host and show how the app would run there and why, the artifact each would get
+    (cached, or built where), and what a deploy would change.
 
     Changes nothing.
     """
