@@ -1,0 +1,12 @@
+"""The recorded files under tests/unit/fixtures/, reached the same way from a test module at any depth."""
+
+from pathlib import Path
+
+FIXTURES = Path(__file__).parent / "fixtures"
+PROBE_FIXTURES = FIXTURES / "probe"  # outputs of probe.sh: on real hosts, on the lab's personas, by hand
+INVENTORY_FIXTURES = FIXTURES / "inventories"
+
+
+def read_fixture(name: str) -> str:
+    """A recorded output of probe.sh."""
+    return (PROBE_FIXTURES / name).read_text()
