@@ -1,0 +1,320 @@
+"""probe.sh run for real in this machine's shells: the sections it prints and what it reads, starts or skips.
+
+Every test that runs probe.sh in a shell is in this module.
+"""
+
+import os
+import platform
+import re
+import shutil
+import subprocess
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from fleetctl.facts import Facts, ProbeParseError, gather, parse_probe, probe_script
+from fleetctl.facts.model import KnownVirt, NodeVersions
+from fleetctl.facts.parse import detected_virt, node_identity
+from fleetctl.facts.sections import split_sections
+from fleetctl.transport import LocalTransport
+
+
+def steady(facts: Facts) -> Facts:
+    """Facts without the free disk, which moves between two probes a moment apart on a busy machine."""
+    return replace(facts, opt_free_mb=None)
+
+
+@pytest.mark.parametrize("shell", [["dash", "-s"], ["busybox", "sh", "-s"], ["bash", "--posix", "-s"]])
+def test_probe_script_runs_locally_and_parses(shell):
+    assert shutil.which(shell[0]), f"{shell[0]} is needed for this test"
+    done = subprocess.run(shell, input=probe_script(), capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    facts = parse_probe(done.stdout)
+    assert isinstance(facts, Facts)
+    assert facts.hostname == Path("/proc/sys/kernel/hostname").read_text().strip()
+    assert facts.cpus_online == os.cpu_count()
+    assert facts.cpus_affinity == len(os.sched_getaffinity(0))
+    assert facts.arch == os.uname().machine.replace("amd64", "x86_64")
+    assert facts.memory_total_mb > 0
+
+
+# Every section probe.sh prints, in order, whatever the host lacks.
+SECTIONS = [
+    "probe", "hostname", "uname_m", "long_bit", "cpu_online", "nprocessors_onln", "meminfo",
+    "cpus_allowed", "self_cgroup", "cgroup_mounts", "cgroup_limits", "cpuinfo", "pid1_cgroup", "os_release",
+    "ostype", "device_tree_model", "virt_key", "systemd_detect_virt_vm", "systemd_detect_virt_container",
+    "container_markers", "run_systemd_container", "dmi", "pid1_comm", "run_systemd_system", "systemctl_version",
+    "systemd_shared_library", "libc_loaders", "opt_free", "node_identity", "node_versions", "end",
+]
+
+
+def _headers(output: str) -> list[str]:
+    return [line.split()[1] for line in output.splitlines() if line.startswith("==> ")]
+
+
+def _fake_roots(script: str, root: Path) -> str:
+    """probe.sh reading /proc and /sys under root instead."""
+    return script.replace("/proc/", f"{root}/proc/").replace("/sys/", f"{root}/sys/")
+
+
+def _bin_without(tmp_path: Path, *missing: str) -> Path:
+    """A PATH directory with every command of PATH but the missing ones (symlinks)."""
+    directory = tmp_path / "bin"
+    directory.mkdir()
+    for folder in reversed(os.environ["PATH"].split(os.pathsep)):
+        if not os.path.isdir(folder):
+            continue
+        for name in os.listdir(folder):
+            target = Path(folder) / name
+            if name not in missing and os.access(target, os.X_OK) and not target.is_dir():
+                link = directory / name
+                link.unlink(missing_ok=True)
+                link.symlink_to(target)
+    return directory
+
+
+def test_probe_script_survives_missing_files(tmp_path):
+    # Without /proc and /sys (a chroot, a locked-down host) every section still
+    # prints; only the facts a plan cannot do without are missing.
+    done = subprocess.run(["dash", "-s"], input=_fake_roots(probe_script(), tmp_path),
+                          capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0
+    assert _headers(done.stdout) == SECTIONS
+    with pytest.raises(ProbeParseError, match="probe output has no"):
+        parse_probe(done.stdout)
+
+
+def test_probe_script_without_awk_prints_every_section_with_builtins(tmp_path):
+    # awk reads the whole files; without it the shell's builtins read what they
+    # can (no cgroup limits, no cpuinfo), and the same sections are printed.
+    with_awk = subprocess.run(["dash", "-s"], input=probe_script(), capture_output=True, text=True, timeout=30)
+    env = dict(os.environ, PATH=str(_bin_without(tmp_path, "awk")))
+    without = subprocess.run(["dash", "-s"], input=probe_script(), capture_output=True, text=True, timeout=30, env=env)
+    assert without.returncode == 0, without.stderr
+    assert _headers(without.stdout) == SECTIONS
+    full, degraded = parse_probe(with_awk.stdout), parse_probe(without.stdout)
+    for fact in ("hostname", "arch", "os", "libc", "node_abi", "cpus_online", "cpus_affinity", "memory_total_mb",
+                 "os_pretty", "kind"):
+        assert getattr(degraded, fact) == getattr(full, fact), fact
+    sections = split_sections(without.stdout)
+    assert sections["self_cgroup"] == Path("/proc/self/cgroup").read_text().strip("\n")
+    assert sections["cgroup_limits"] == sections["cpuinfo"] == ""
+
+
+def test_probe_script_prints_the_same_under_mawk_and_busybox_awk(tmp_path):
+    assert shutil.which("busybox"), "busybox is needed for this test"
+    mawk = subprocess.run(["dash", "-s"], input=probe_script(), capture_output=True, text=True, timeout=30)
+    awk = tmp_path / "bin" / "awk"
+    awk.parent.mkdir()
+    awk.symlink_to(shutil.which("busybox"))  # busybox runs its applet named by argv[0]
+    env = dict(os.environ, PATH=f"{awk.parent}{os.pathsep}{os.environ['PATH']}")
+    busybox = subprocess.run(["dash", "-s"], input=probe_script(), capture_output=True, text=True, timeout=30, env=env)
+    # Only self_cgroup, cgroup_limits and cpus_allowed describe the reading
+    # process itself, and both awks run in the same cgroup with the same mask.
+    # The free disk is not awk's, and moves between two runs on a busy machine.
+    free_disk = re.compile(r"(==> opt_free <==\n\S+) \d+ ")
+    assert free_disk.sub(r"\1 N ", busybox.stdout) == free_disk.sub(r"\1 N ", mawk.stdout)
+
+
+def _limits(tmp_path: Path, self_cgroup: str, mountinfo: list[str]) -> list[str]:
+    """The cgroup_limits section of probe.sh run on a fake /proc/self and cgroup tree under tmp_path."""
+    _write(tmp_path / "proc/self/cgroup", self_cgroup)
+    _write(tmp_path / "proc/self/mountinfo", "\n".join(mountinfo))
+    done = subprocess.run(["dash", "-s"], input=_fake_roots(probe_script(), tmp_path),
+                          capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    body = split_sections(done.stdout)["cgroup_limits"]
+    return [line.replace(str(tmp_path / "cgroup"), "MNT") for line in body.splitlines()]
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text + "\n")
+
+
+def _cgroup_dirs(root: Path, *relative: str) -> None:
+    """Cgroup directories: each has a cgroup.procs, as the kernel's do."""
+    for folder in relative:
+        _write(root / folder / "cgroup.procs", "")
+
+
+def _mount(root: Path, fstype: str, mount_root: str, options: str = "rw") -> str:
+    return f"30 25 0:26 {mount_root} {root / 'cgroup'} rw,nosuid - {fstype} {fstype} {options}"
+
+
+def test_cgroup_walk_reads_every_level_up_to_the_mount(tmp_path):
+    cgroup = tmp_path / "cgroup"
+    _cgroup_dirs(cgroup, ".", "system.slice", "system.slice/app.service")
+    _write(cgroup / "system.slice/app.service/memory.max", "max")
+    _write(cgroup / "system.slice/memory.max", "536870912")
+    _write(cgroup / "system.slice/cpu.max", "50000 100000")
+    lines = _limits(tmp_path, "0::/system.slice/app.service", [_mount(tmp_path, "cgroup2", "/")])
+    assert lines == [
+        "MNT/system.slice/app.service/memory.max: max",
+        "MNT/system.slice/cpu.max: 50000 100000",
+        "MNT/system.slice/memory.max: 536870912",
+    ]
+
+
+def test_cgroup_walk_strips_the_mount_root(tmp_path):
+    # Docker on cgroup v1 without a cgroup namespace: the mount's root is the
+    # container's own cgroup, which /proc/self/cgroup names in full.
+    cgroup = tmp_path / "cgroup"
+    _cgroup_dirs(cgroup, ".")
+    _write(cgroup / "cpu.cfs_quota_us", "150000")
+    _write(cgroup / "cpu.cfs_period_us", "100000")
+    lines = _limits(tmp_path, "4:cpu,cpuacct:/docker/abc", [_mount(tmp_path, "cgroup", "/docker/abc", "rw,cpu,cpuacct")])
+    assert lines == ["MNT/cpu.cfs_quota_us: 150000", "MNT/cpu.cfs_period_us: 100000"]
+
+
+def test_cgroup_walk_falls_back_to_the_mount_when_our_path_is_not_visible(tmp_path):
+    cgroup = tmp_path / "cgroup"
+    _cgroup_dirs(cgroup, ".")
+    _write(cgroup / "memory.max", "268435456")
+    lines = _limits(tmp_path, "0::/docker/abc/elsewhere", [_mount(tmp_path, "cgroup2", "/")])
+    assert lines == ["MNT/memory.max: 268435456"]
+
+
+def test_a_mount_stacked_on_an_identical_one_is_walked_once(tmp_path):
+    cgroup = tmp_path / "cgroup"
+    _cgroup_dirs(cgroup, ".", "docker", "docker/abc")
+    _write(cgroup / "docker/abc/memory.limit_in_bytes", "1073741824")
+    mount = _mount(tmp_path, "cgroup", "/", "rw,memory")
+    lines = _limits(tmp_path, "4:memory:/docker/abc", [mount, mount.replace("30 25", "31 30"), mount])
+    assert lines == ["MNT/docker/abc/memory.limit_in_bytes: 1073741824"]
+
+
+def test_device_tree_model_loses_its_nul(tmp_path):
+    model = tmp_path / "proc/device-tree/model"
+    model.parent.mkdir(parents=True)
+    model.write_bytes(b"Raspberry Pi 4 Model B Rev 1.4\x00")
+    done = subprocess.run(["dash", "-s"], input=_fake_roots(probe_script(), tmp_path),
+                          capture_output=True, text=True, timeout=30)
+    assert split_sections(done.stdout)["device_tree_model"] == "Raspberry Pi 4 Model B Rev 1.4"
+
+
+FAKE_DETECT_VIRT = """#!/bin/sh
+echo "$*" >> "$CALLS"
+case ${1-} in
+    --vm) echo "$VM" ;;
+    --container) echo "$CONTAINER" ;;
+    *) if [ "$CONTAINER" != none ]; then echo "$CONTAINER"; else echo "$VM"; fi ;;
+esac
+"""
+
+
+@pytest.mark.parametrize(
+    "vm, container, calls",
+    [
+        ("none", "none", [""]),                      # bare metal: one exec answers both
+        ("kvm", "none", [""]),                       # a VM: the same
+        ("kvm", "docker", ["", "--vm"]),             # a container: the VM beneath is asked too
+        ("none", "lxc", ["", "--vm"]),
+        ("newvm", "none", ["", "--vm", "--container"]),  # a name the probe does not know: both asked
+    ],
+)
+def test_systemd_detect_virt_is_started_once_unless_the_answer_names_a_container(tmp_path, vm, container, calls):
+    fake = tmp_path / "fake" / "systemd-detect-virt"
+    fake.parent.mkdir()
+    fake.write_text(FAKE_DETECT_VIRT)
+    fake.chmod(0o755)
+    log = tmp_path / "calls"
+    env = dict(os.environ, PATH=f"{fake.parent}{os.pathsep}{os.environ['PATH']}", VM=vm, CONTAINER=container,
+               CALLS=str(log))
+    done = subprocess.run(["dash", "-s"], input=probe_script(), capture_output=True, text=True, timeout=30, env=env)
+    sections = split_sections(done.stdout)
+    assert (sections["systemd_detect_virt_vm"], sections["systemd_detect_virt_container"]) == (vm, container)
+    assert log.read_text().splitlines() == calls
+
+
+def test_systemd_detect_virt_is_not_started_while_the_callers_key_holds(tmp_path):
+    fake = tmp_path / "fake" / "systemd-detect-virt"
+    fake.parent.mkdir()
+    fake.write_text(FAKE_DETECT_VIRT)
+    fake.chmod(0o755)
+    log = tmp_path / "calls"
+    env = dict(os.environ, PATH=f"{fake.parent}{os.pathsep}{os.environ['PATH']}", VM="kvm", CONTAINER="docker",
+               CALLS=str(log))
+
+    def probe(*arguments: str) -> str:
+        return subprocess.run(["dash", "-s", "--", *arguments], input=probe_script(), capture_output=True,
+                              text=True, timeout=30, env=env).stdout
+
+    first = probe()
+    key = split_sections(first)["virt_key"]
+    boot_id = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    assert key.startswith(boot_id + ":") and key.split(":")[1].isdigit()
+    assert log.read_text().splitlines() == ["", "--vm"]
+    known = KnownVirt(key, "kvm", "docker", platform.machine(), split_sections(first)["long_bit"].strip())
+    assert detected_virt(first) == known and known.long_bit in ("32", "64")
+
+    again = probe("", key)
+    assert log.read_text().splitlines() == ["", "--vm"]  # not started again
+    sections = split_sections(again)
+    assert sections["systemd_detect_virt_vm"] == sections["systemd_detect_virt_container"] == ""
+    assert sections["uname_m"] == sections["long_bit"] == ""  # nor uname and getconf
+    assert steady(parse_probe(again, known_virt=known)) == steady(parse_probe(first))
+    assert detected_virt(again) is None
+
+    probe("", "another-boot:1")  # a reboot, or a new container: asked again
+    assert log.read_text().splitlines() == ["", "--vm", "", "--vm"]
+
+
+def test_systemd_version_comes_from_the_library_name_without_starting_systemctl(tmp_path):
+    fake = tmp_path / "fake" / "systemctl"
+    fake.parent.mkdir()
+    fake.write_text('#!/bin/sh\necho started >> "$CALLS"\necho "systemd 1 (fake)"\n')
+    fake.chmod(0o755)
+    env = dict(os.environ, PATH=f"{fake.parent}{os.pathsep}{os.environ['PATH']}", CALLS=str(tmp_path / "calls"))
+    done = subprocess.run(["dash", "-s"], input=probe_script(), capture_output=True, text=True, timeout=30, env=env)
+    sections = split_sections(done.stdout)
+    libraries = {path.name for pattern in ("/usr/lib/systemd/libsystemd-shared-[0-9]*.so",
+                                           "/usr/lib/*/systemd/libsystemd-shared-[0-9]*.so")
+                 for path in Path("/").glob(pattern.lstrip("/"))}
+    if len(libraries) == 1:
+        assert sections["systemd_shared_library"] == libraries.pop()
+        assert sections["systemctl_version"] == "" and not (tmp_path / "calls").exists()
+    else:  # no (or more than one) library: systemctl tells
+        assert sections["systemctl_version"] == "systemd 1 (fake)"
+
+
+# --- told what the caller knows (the probe cache), through gather on this machine ---------
+
+
+def test_a_probe_told_the_current_identity_skips_node_and_uses_the_known_versions():
+    with LocalTransport() as transport:
+        raw, facts = gather(transport)
+        identity = node_identity(raw)
+        assert identity and facts.node_version
+        known = NodeVersions(identity, "0.0.1-cached", "9.9.9", "1")
+        raw_again, facts_again = gather(transport, known_node=known)
+    assert "==> node_versions <==\n==> end <==" in raw_again  # node was not started
+    assert (facts_again.node_version, facts_again.libuv_version, facts_again.node_abi) == ("0.0.1-cached", "9.9.9", "1")
+    assert facts_again.platform is not None and facts_again.platform.node_abi == "1"
+
+
+def test_known_versions_without_the_abi_do_not_stop_node_from_being_asked():
+    with LocalTransport() as transport:
+        raw, facts = gather(transport)
+        stale = NodeVersions(node_identity(raw), "0.0.1-cached", "9.9.9")  # as cached before the ABI was
+        raw_again, facts_again = gather(transport, known_node=stale)
+    assert facts_again.node_abi == facts.node_abi and facts.node_abi.isdigit()
+    assert facts_again.node_version == facts.node_version  # node was started: not the cached version
+
+
+def test_a_changed_binary_is_read_again():
+    with LocalTransport() as transport:
+        raw, facts = gather(transport, known_node=NodeVersions("0:0:0:0", "0.0.1-stale", "0.0.0", "1"))
+    assert facts.node_version != "0.0.1-stale" and facts.node_version == parse_probe(raw).node_version
+
+
+def test_a_probe_with_known_virt_answers_sends_both_keys(tmp_path):
+    with LocalTransport() as transport:
+        raw, facts = gather(transport)
+        known = detected_virt(raw)
+        if known is None:
+            return  # no systemd-detect-virt here: nothing is cached
+        raw_again, facts_again = gather(transport, known_virt=known)
+    assert replace(facts_again, opt_free_mb=None) == replace(facts, opt_free_mb=None)  # free disk moves meanwhile
+    assert "==> systemd_detect_virt_vm <==\n==> systemd_detect_virt_container <==" in raw_again
