@@ -1,13 +1,13 @@
-"""Inventory loading, variable precedence, validation errors and --limit."""
+"""load_inventory: Ansible's YAML inventories, variable precedence; a bad inventory is one line naming file and line."""
 
 from pathlib import Path
 
 import pytest
 
-from fleetctl.inventory import ConnectionSpec, InventoryError, load_inventory, variables_markdown
-from fleetctl.inventory.hostranges import expand_host_pattern
+from fleetctl.inventory import ConnectionSpec, InventoryError, load_inventory
 
-FIXTURES = Path(__file__).parent / "fixtures" / "inventories"
+from ..fixture_files import INVENTORY_FIXTURES as FIXTURES
+
 NESTED = FIXTURES / "nested" / "fleet.yaml"
 PLAIN = FIXTURES / "ansible_plain" / "hosts.yml"
 BAD = FIXTURES / "bad"
@@ -70,28 +70,6 @@ def test_every_fleet_variable_is_present_with_its_default():
     assert control.vars["fleet_trust_on_first_use"] is False
     assert control.vars["fleet_mode"] is None
     assert control.vars["fleet_worker_memory_mb"] == 128  # from all's inline vars
-
-
-def test_connection_spec_from_ansible_variables_with_paths_relative_to_the_inventory():
-    inventory = load_inventory(NESTED)
-    folder = NESTED.parent.resolve()
-    assert inventory.host("pi-kitchen").connection == ConnectionSpec(
-        name="pi-kitchen",
-        address="192.168.1.40",
-        port=None,
-        user="pi",
-        key_file=str(folder / "keys" / "pi_ed25519"),
-        connection="ssh",
-        become=False,
-        known_hosts_file=str(folder / "known_hosts"),
-        ssh_common_args=None,
-    )
-    s2 = inventory.host("s2").connection
-    assert (s2.address, s2.port, s2.become) == ("10.0.0.12", 2222, False)
-    assert inventory.host("s1").connection.become is True
-    assert inventory.host("control").connection.connection == "local"
-    assert inventory.host("control").connection.trust_on_first_use is False
-    assert inventory.host("s1").vars["fleet_app_src"] == str(folder.parent / "apps" / "shop")
 
 
 def test_an_existing_ansible_inventory_loads_unchanged():
@@ -161,12 +139,6 @@ all:
       hosts: {h1: }
 """)
     assert load_inventory(path).host("h1").vars["colour"] == "red"
-
-
-def test_host_ranges_expand():
-    assert expand_host_pattern("web[01:03]") == ["web01", "web02", "web03"]
-    assert expand_host_pattern("n[0:6:3]-[a:b]") == ["n0-a", "n0-b", "n3-a", "n3-b", "n6-a", "n6-b"]
-    assert expand_host_pattern("plain") == ["plain"]
 
 
 # --- bad inventories: one line, file and line ----------------------------
@@ -319,74 +291,3 @@ all:
     spec = h1.app
     assert (spec.name, spec.user, spec.entry_path) == ("shop-api", "shop-api", "/opt/shop-api/current/dist/main.js")
     assert spec.writable_paths == ("/var/lib/shop-api",)
-
-
-# --- --limit ---------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("limit", "expected"),
-    [
-        (None, ["s1", "s2", "s3", "pi-kitchen", "control"]),
-        ("all", ["s1", "s2", "s3", "pi-kitchen", "control"]),
-        ("servers", ["s1", "s2", "s3"]),  # a group includes its children's hosts
-        ("rack1,pi-kitchen", ["s1", "s2", "pi-kitchen"]),
-        ("s*", ["s1", "s2", "s3"]),
-        ("rack*", ["s1", "s2", "s3"]),
-        ("servers,!s2", ["s1", "s3"]),
-        ("!servers", ["pi-kitchen", "control"]),
-        ("servers,&rack2", ["s3"]),
-        (" pis , local ", ["pi-kitchen", "control"]),
-        ("~^s[12]$", ["s1", "s2"]),
-    ],
-)
-def test_limit_selects_hosts_in_inventory_order(limit, expected):
-    assert [host.name for host in load_inventory(NESTED).select(limit)] == expected
-
-
-@pytest.mark.parametrize(
-    ("limit", "message"),
-    [
-        ("webz", "--limit: 'webz' matches no host or group in {path}"),
-        ("servers,!sx*", "--limit: '!sx*' matches no host or group in {path}"),
-        ("", "--limit: empty pattern"),
-        ("servers,,pis", "--limit: empty pattern in 'servers,,pis'"),
-        ("~(", "--limit: '~(' is not a valid regular expression: missing ), unterminated subpattern at position 0"),
-    ],
-)
-def test_limit_that_matches_nothing_is_an_error(limit, message):
-    inventory = load_inventory(NESTED)
-    with pytest.raises(InventoryError) as caught:
-        inventory.select(limit)
-    assert str(caught.value) == message.format(path=NESTED)
-
-
-# --- app settings and docs --------------------------------------------------
-
-
-def test_app_spec_paths_on_the_host():
-    spec = load_inventory(NESTED).host("s1").app
-    assert spec.root == "/opt/shop"
-    assert spec.release_dir("20260101-120000") == "/opt/shop/releases/20260101-120000"
-    assert (spec.current, spec.shared) == ("/opt/shop/current", "/opt/shop/shared")
-    assert spec.env_file == "/etc/fleet/shop.env"
-    assert spec.unit_name == "fleet-shop.service"
-    assert spec.unit_path == "/etc/systemd/system/fleet-shop.service"
-    assert spec.process_file == "/etc/fleet/shop.process.json"
-    assert spec.runtime_state_file == "/run/shop/state.json"
-    assert spec.env == (("DATABASE_URL", "postgres://shop@db/shop"), ("FEATURE_X", "true"))
-
-
-def test_a_host_without_an_app_name_has_no_app():
-    assert load_inventory(PLAIN).host("db1.example.com").app is None
-
-
-def test_policy_and_rollout_settings_are_typed():
-    h1 = load_inventory(NESTED).host("s1")
-    assert (h1.policy.mode, h1.policy.workers, h1.policy.reserve_cpus, h1.policy.kind) == (None, 4, 1, "server")
-    assert h1.rollout.keep_releases == 5 and h1.rollout.health_retries == 5
-
-
-def test_variables_doc_matches_the_schema():
-    doc = (Path(__file__).parents[2] / "README.md").read_text()
-    assert variables_markdown() in doc
