@@ -4,12 +4,16 @@ from dataclasses import replace
 
 import pytest
 
-from fleetctl.deploy.hoststate import HostState, parse_host_state
-from fleetctl.deploy.steps import Command, DesiredState, WriteFile, host_changes, sha256_text
-from fleetctl.domain import Activation, Mode, RunningProcess, Scheduling
+from fleetctl.deploy.hoststate import HostState
+from fleetctl.deploy.steps import (
+    Command, DesiredState, WriteFile, host_changes, host_marker, mark_activated_command, sha256_text,
+)
+from fleetctl.domain import Activation, Mode, Scheduling
 from fleetctl.inventory import AppSpec
 from fleetctl.policy import Decision
+from fleetctl.remote import script
 from fleetctl.render import render_env_file, render_process, render_unit
+
 
 APP = AppSpec(name="hello", user="hello", env=(("API_TOKEN", "s3cret-value"),))
 CLUSTER = Decision(Mode.CLUSTER, 2, Scheduling.RR, "a server", "vm-or-server", 576)
@@ -117,28 +121,73 @@ def test_a_release_missing_on_the_host_without_an_archive_is_an_error():
         host_changes(desired(archive=None), FRESH)
 
 
-def test_host_state_is_parsed_from_its_sections():
-    raw = (
-        "motd noise\n==> hoststate <==\nfleetctl-hoststate 1\n==> current <==\nreleases/abc\n"
-        "==> previous <==\nreleases/old\n==> releases <==\nabc\nold\n==> unit <==\n[Unit]\nDescription=x\n"
-        "==> env_sha256 <==\nfeed\n==> runtime_sha256 <==\n==> user <==\n998\n"
-        "==> active <==\nactive\n==> enabled <==\nenabled\n==> end <==\n"
-    )
-    state = parse_host_state(raw)
-    assert state == HostState("abc", "old", ("abc", "old"), "[Unit]\nDescription=x\n", "feed", None, True,
-                              "active", True)
-
-
-def test_the_process_file_says_how_the_unit_starts_the_app():
-    state = parse_host_state(
-        "==> hoststate <==\nfleetctl-hoststate 1\n==> process <==\n" + render_process(CLUSTER) + "==> end <==\n")
-    assert state.running == RunningProcess(Mode.CLUSTER, 2, Scheduling.RR)
-    assert state.clustered
-    assert parse_host_state("==> hoststate <==\nfleetctl-hoststate 1\n==> end <==\n").running is None
-
-
 def test_a_missing_process_file_is_written_without_a_restart():
     want = desired(release="r1")
     changes = host_changes(want, replace(running(want), process=None))
     assert summaries(changes) == ["write /etc/fleet/hello.process.json"]
     assert changes.activation is Activation.NONE
+
+
+# --- the activation record ---------------------------------------------------------
+# A deploy cut off between `switch current` and the health gate is redone by
+# the next deploy, not reported unchanged.
+
+
+def installed(want: DesiredState, current: str, activated: str | None) -> HostState:
+    state = HostState(current, "r1", ("r2", "r1"), want.unit, sha256_text(want.env), sha256_text(RUNTIME), True,
+                      "active", True, process=want.process)
+    return replace(state, activated=activated)
+
+
+def test_a_host_whose_record_matches_its_files_is_unchanged():
+    want = desired()
+    state = installed(want, "r2", None)
+    state = replace(state, activated=host_marker(state))
+    assert host_changes(want, state).unchanged
+
+
+def test_switched_but_never_activated_reloads_a_cluster_and_restarts_a_single_process():
+    want = desired()
+    switched = installed(want, "r2", None)
+    switched = replace(switched, activated=host_marker(replace(switched, current="r1")))
+    changes = host_changes(want, switched)
+    assert summaries(changes) == ["reload fleet-hello.service"] and changes.activation == "reload"
+    single = desired(SINGLE)
+    switched = installed(single, "r2", None)
+    switched = replace(switched, activated=host_marker(replace(switched, current="r1")))
+    assert host_changes(single, switched).activation == "restart"
+
+
+def test_an_env_file_written_but_never_started_restarts():
+    want = desired()
+    state = installed(want, "r2", None)
+    state = replace(state, activated=host_marker(replace(state, env_sha256="0" * 64)))
+    assert host_changes(want, state).activation == "restart"
+
+
+def test_an_installed_host_without_a_record_is_activated_once():
+    want = desired()
+    assert host_changes(want, installed(want, "r2", "")).activation == "reload"
+
+
+def test_a_state_read_without_the_record_changes_nothing():
+    want = desired()
+    assert host_changes(want, installed(want, "r2", None)).unchanged
+
+
+def test_the_marker_names_the_runtime_only_for_a_clustered_unit():
+    single = installed(desired(SINGLE), "r2", None)
+    assert host_marker(single).endswith(" -")
+    cluster = installed(desired(), "r2", None)
+    assert host_marker(cluster).endswith(sha256_text(RUNTIME))
+    assert mark_activated_command(APP, host_marker(cluster)).argv == ("/opt/hello", host_marker(cluster))
+
+
+def test_a_restart_clears_the_start_rate_limit_first():
+    want = desired(SINGLE)
+    changes = host_changes(want, installed(want, "r1", None))
+    [restart] = changes.activate
+    assert restart.summary == "restart fleet-hello.service" and restart.script == script("restart-unit.sh")
+    assert restart.argv == ("fleet-hello.service",)
+    commands = [line.split()[:2] for line in restart.script.splitlines() if line.startswith("systemctl ")]
+    assert commands == [["systemctl", "reset-failed"], ["systemctl", "restart"]]
