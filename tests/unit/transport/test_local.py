@@ -7,9 +7,7 @@ import time
 
 import pytest
 
-from fleetctl.transport import LocalTransport, Result, TransportError, quote_command
-from fleetctl.transport.base import Transport
-from fleetctl.transport.ssh_config import SSHArgsError, common_args_as_config
+from fleetctl.transport import LocalTransport, Result, TransportError
 
 
 @pytest.fixture
@@ -102,50 +100,8 @@ def test_timeout_kills_the_command_and_its_children(local, tmp_path):
     assert time.monotonic() - started < 5
 
 
-def test_quote_command():
-    assert quote_command(["echo", "a b", "it's"]) == "echo 'a b' 'it'\"'\"'s'"
-    with pytest.raises(ValueError):
-        quote_command([])
-
-
-class RecordingTransport(Transport):
-    """Records the command lines a Transport would send, to check the become wrapping."""
-
-    def __init__(self, become: bool) -> None:
-        super().__init__("rec", become)
-        self.sent: list[tuple[str, bytes | None]] = []
-
-    def _execute(self, command, stdin, timeout):
-        self.sent.append((command, stdin))
-        return Result(0, "", "")
-
-    def close(self) -> None:
-        pass
-
-
-def test_become_wraps_every_command_in_non_interactive_sudo():
-    transport = RecordingTransport(become=True)
-    transport.run(["systemctl", "restart", "app one"])
-    transport.run(script="echo hi")
-    transport.put(b"data", "/etc/app.conf", mode=0o640)
-    commands = [command for command, _ in transport.sent]
-    assert commands[0] == "sudo -n -- systemctl restart 'app one'"
-    assert commands[1] == "sudo -n -- sh -s"
-    assert commands[2].startswith("sudo -n -- sh -c ") and commands[2].endswith(" fleetctl-put /etc/app.conf 640")
-    assert transport.sent[1][1] == b"echo hi" and transport.sent[2][1] == b"data"
-
-
 def test_local_become_as_root_needs_no_sudo():
     if os.geteuid() == 0:
         assert LocalTransport("box", become=True).become is False
     else:
         assert LocalTransport("box", become=True).become is True
-
-
-def test_ssh_common_args_become_config_lines():
-    assert common_args_as_config("-o ProxyJump=bastion -J other -p 2222 -oUser=deploy") == [
-        "ProxyJump bastion", "ProxyJump other", "Port 2222", "User deploy",
-    ]
-    assert common_args_as_config(None) == []
-    with pytest.raises(SSHArgsError, match="unsupported argument"):
-        common_args_as_config("-v")
