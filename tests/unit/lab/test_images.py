@@ -1,6 +1,18 @@
-"""The lab's images: the builder image's recipe covers the host image's, its own files and the npm pin."""
+"""The lab's images: the base image per architecture, a hash per recipe; the builder image's recipe covers the
+host image's, its own files and the npm pin."""
 
-from fleetctl.lab.images import BUILDER_IMAGE_DIR, IMAGES_DIR, ImageRecipe
+from fleetctl.lab.images import BUILDER_IMAGE_DIR, IMAGES_DIR, ImageRecipe, base_tag_from_dockerfile
+
+
+def test_dockerfile_names_the_base_image_per_architecture():
+    dockerfile = "ARG ARCH=amd64\nFROM fleetctl-lab/debian:bookworm-${ARCH}\nRUN true\n"
+    assert base_tag_from_dockerfile(dockerfile, "arm64") == "fleetctl-lab/debian:bookworm-arm64"
+    assert ImageRecipe("amd64").base_tag == "fleetctl-lab/debian:bookworm-amd64"
+
+
+def test_recipes_differ_per_architecture():
+    assert ImageRecipe("amd64").host_hash() != ImageRecipe("arm64").host_hash()
+    assert ImageRecipe("amd64").host_hash() == ImageRecipe("amd64").host_hash()
 
 
 def test_builder_recipe_covers_the_host_image_and_the_npm_pin():

@@ -1,14 +1,64 @@
-"""The inventory the lab writes: builders in groups of their own with no app, each app group pointed at the builder of
-its architecture (fleet_build_host), read by fleetctl itself."""
+"""The lab's hosts (names, addresses per persona, per named lab), the inventory it writes (builders in groups of their
+own with no app, each app group pointed at the builder of its architecture, read by fleetctl itself), its device-tree
+script."""
 
+import shutil
+import subprocess
 from pathlib import Path
 
+import pytest
 import yaml
 
 from fleetctl.inventory import load_inventory
-from fleetctl.lab.lab import lab_hosts, render_inventory
+from fleetctl.lab.lab import DEVICE_TREE_SCRIPT, lab_hosts, render_inventory
 from fleetctl.lab.personas import PERSONAS, parse_host_counts
 from fleetctl.plan import check_deployable
+
+
+def test_hosts_get_stable_distinct_addresses_per_persona():
+    hosts = lab_hosts({"server": 50, "pi": 1})
+    addresses = [host.address for host in hosts]
+    assert len(set(addresses)) == 51
+    assert hosts[0].name == "fleetctl-lab-server-1" and hosts[0].address == "172.30.1.1"
+    assert hosts[-1].name == "fleetctl-lab-pi-1" and hosts[-1].address == "172.30.4.1"
+
+
+def test_inventory_is_ansible_yaml_with_a_group_per_persona_and_checked_host_keys():
+    text = render_inventory(lab_hosts({"server": 2, "pi": 1}), Path("/lab/id_ed25519"), Path("/lab/known_hosts"))
+    inventory = yaml.safe_load(text)["all"]
+    assert inventory["vars"]["ansible_user"] == "deploy"
+    assert inventory["vars"]["fleet_known_hosts_file"] == "/lab/known_hosts"
+    assert "StrictHostKeyChecking=yes" in inventory["vars"]["ansible_ssh_common_args"]
+    assert inventory["children"]["server"] == {
+        "hosts": {
+            "fleetctl-lab-server-1": {"ansible_host": "172.30.1.1"},
+            "fleetctl-lab-server-2": {"ansible_host": "172.30.1.2"},
+        },
+        "vars": {"fleet_kind": "server"},
+    }
+    assert inventory["children"]["pi"] == {"hosts": {"fleetctl-lab-pi-1": {"ansible_host": "172.30.4.1"}}}
+
+
+def test_named_labs_have_their_own_prefix_and_subnet():
+    [host] = lab_hosts({"vm": 1}, lab_name="fleetctl-bench", subnet="172.31.0.0/16")
+    assert (host.name, host.address) == ("fleetctl-bench-vm-1", "172.31.2.1")
+
+
+@pytest.mark.parametrize("shell", [["dash", "-c"], ["busybox", "sh", "-c"], ["bash", "--posix", "-c"]])
+def test_device_tree_model_is_written_nul_terminated_once(shell):
+    assert shutil.which(shell[0]), f"{shell[0]} is needed for this test"
+    if subprocess.run(["unshare", "--mount", "true"], capture_output=True).returncode != 0:
+        pytest.skip("needs a mount namespace of its own (root and unshare)")
+    model = "Raspberry Pi 4 Model B Rev 1.4"
+    # In a private mount namespace, as the lab does in a pi container's; the second run finds the model there.
+    done = subprocess.run(
+        ["unshare", "--mount", "--propagation", "private", "sh", "-c",
+         '"$@" && "$@" && cat /sys/firmware/devicetree/base/model', "sh",
+         *shell, DEVICE_TREE_SCRIPT.read_text(), "sh", model],
+        capture_output=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == model.encode() + b"\0"
+
 
 EVERY_PERSONA = {name: 1 for name in PERSONAS}
 

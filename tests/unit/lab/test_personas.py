@@ -1,9 +1,28 @@
-"""The lab's personas: the builders are started only when asked and run the builder image of their architecture."""
+"""The lab's personas: --hosts PERSONA=N counts; the builders are started only when asked and run the builder image
+of their architecture."""
 
 import pytest
 
 from fleetctl.lab.images import BUILDER
-from fleetctl.lab.personas import PERSONAS, parse_host_counts
+from fleetctl.lab.personas import HostCountError, PERSONAS, parse_host_counts
+
+
+def test_default_is_one_host_of_each_persona():
+    assert parse_host_counts(None) == {"server": 1, "vm": 1, "container": 1, "pi": 1, "lb": 1}
+
+
+def test_host_counts_are_parsed():
+    assert parse_host_counts("server=40, pi=2") == {"server": 40, "pi": 2}
+
+
+@pytest.mark.parametrize("text, message", [
+    ("mainframe=1", "unknown persona 'mainframe'"),
+    ("server", "wants PERSONA=N, got 'server'"),
+    ("server=many", "wants PERSONA=N, got 'server=many'"),
+])
+def test_bad_host_counts_are_one_line_errors(text, message):
+    with pytest.raises(HostCountError, match=message):
+        parse_host_counts(text)
 
 
 def test_builders_are_started_only_when_asked():
