@@ -1,4 +1,4 @@
-"""The plan and facts commands: exit codes, one-line errors, the JSON contract (local connection)."""
+"""plan and facts: exit codes, one-line errors, the JSON contract, a role's files and hooks (local connection)."""
 
 import json
 from pathlib import Path
@@ -10,8 +10,10 @@ from fleetctl.cli import main
 from fleetctl.facts import parse_probe
 from fleetctl.plan.hosts import HostPlan
 
-REPO = Path(__file__).resolve().parents[2]
-BAD = REPO / "tests/unit/fixtures/inventories/bad"
+from ..fixture_files import INVENTORY_FIXTURES
+
+REPO = Path(__file__).resolve().parents[3]
+BAD = INVENTORY_FIXTURES / "bad"
 
 
 def invoke(*args: str):
@@ -85,3 +87,29 @@ def test_units_flag_prints_the_rendered_unit(tmp_path):
     assert result.exit_code == 0, result.stderr
     assert "ExecStart=/usr/bin/node /opt/fleet/runtime/node-cluster-runtime.js" in result.stdout
     assert "FLEET_WORKERS=2" in result.stdout
+
+
+# --- roles: plan shows their files and hooks, a broken one is exit 2 on one line ------------
+
+
+def test_plan_shows_the_roles_files_and_hooks(site):
+    inventory, out = site
+    result = invoke("plan", str(inventory), "--json")
+    assert result.exit_code == 0, result.stderr
+    [row] = json.loads(result.stdout)
+    assert row["roles"] == ["site"]
+    assert row["deploy"]["steps"] == [
+        f"write {out}/site.conf (mode 0640, 20 bytes of content)",
+        f"sh -c 'echo reloaded >> {out}/log'",
+    ]
+    assert row["deploy"]["hooks"] == {
+        "before_host": [f"before_host on here: sh -c 'echo \"before_host $FLEET_HOST\" >> \"$0\"/log' {out} (role site)"]}
+    assert not (out / "site.conf").exists()  # plan changes nothing
+
+
+def test_a_template_that_cannot_render_is_exit_2_before_any_host(site):
+    inventory, out = site
+    (inventory.parent / "roles" / "site" / "templates" / "site.conf.j2").write_text("{{ nope }}\n")
+    result = invoke("plan", str(inventory))
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "Error: host here: role site: templates/site.conf.j2: 'nope' is undefined"
