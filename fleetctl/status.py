@@ -40,9 +40,9 @@ def parse_status(host: str, raw: str) -> HostStatus:
     alive = (1 if active == "active" else 0) if mode is Mode.SINGLE else None
     if sections.get("runtime"):
         try:
-            runtime = json.loads(sections["runtime"])
-            alive = sum(worker.get("state") == "ready" for worker in runtime.get("workers", []))
-            restarts = (restarts or 0) + sum(worker.get("restarts", 0) for worker in runtime.get("workers", []))
+            workers = json.loads(sections["runtime"]).get("workers", [])
+            alive = sum(worker.get("state") == "ready" for worker in workers)
+            restarts = (restarts or 0) + _runtime_restarts(workers)
         except ValueError:
             pass
     uptime = None
@@ -51,6 +51,17 @@ def parse_status(host: str, raw: str) -> HostStatus:
         uptime = max(0.0, float(sections["uptime"].split()[0]) - int(entered) / 1e6)
     return HostStatus(host, service, current.rsplit("/", 1)[-1] if current else None, mode, alive, expected,
                       restarts, uptime)
+
+
+def _runtime_restarts(workers: list[dict]) -> int:
+    """The restarts the cluster runtime counted, once per slot: each worker carries its slot's count, and
+    mid-reload a slot lists two workers, the old one draining and the new one. A worker without a slot
+    number counts alone."""
+    per_slot = {}
+    for index, worker in enumerate(workers):
+        slot = ("slot", worker["slot"]) if "slot" in worker else ("worker", index)
+        per_slot[slot] = worker.get("restarts", 0)
+    return sum(per_slot.values())
 
 
 def host_status(host: Host, trust_on_first_use: bool = False) -> HostStatus:

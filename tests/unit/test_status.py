@@ -68,6 +68,20 @@ def test_restarts_are_systemds_and_the_workers_together():
     assert parse_status("web1", status_output(show=show, runtime=runtime)).restarts == 2 + 1 + 3
 
 
+def test_during_a_reload_a_draining_worker_is_not_alive_and_its_slot_restarts_count_once():
+    # Mid-reload, a slot holds its old worker (draining) and the new one; the runtime writes
+    # each with the slot's restart count.
+    runtime = runtime_state(worker(0, 3, state="draining", restarts=1), worker(0, 4, restarts=1),
+                            worker(1, 2), status="reloading")
+    status = parse_status("web1", status_output(runtime=runtime))
+    assert (status.workers_alive, status.workers_expected, status.restarts) == (2, 2, 1)
+
+
+def test_workers_without_a_slot_number_count_their_restarts_each():
+    runtime = json.dumps({"workers": [{"state": "ready", "restarts": 1}, {"state": "ready", "restarts": 2}]})
+    assert parse_status("web1", status_output(runtime=runtime + "\n")).restarts == 3
+
+
 def test_a_single_process_is_alive_while_its_service_is_active():
     active = parse_status("pi1", status_output(process=SINGLE_PROCESS, runtime=""))
     assert (active.mode, active.workers_alive, active.workers_expected) == (Mode.SINGLE, 1, 1)
