@@ -1,0 +1,63 @@
+"""The shared values: their words, the process file's JSON (and a bad or missing one), how a result reads."""
+
+import json
+
+import pytest
+
+from fleetctl.domain import Activation, Hook, HostResult, Mode, RunningProcess, Scheduling
+
+
+def test_values_are_their_words_in_json_and_text():
+    document = {"mode": Mode.CLUSTER, "scheduling": Scheduling.RR, "result": HostResult.ROLLED_BACK}
+    assert json.dumps(document) == '{"mode": "cluster", "scheduling": "rr", "result": "rolled back"}'
+    assert f"{Activation.RELOAD} of {Mode.SINGLE}" == "reload of single"
+
+
+@pytest.mark.parametrize("process", [
+    RunningProcess(Mode.CLUSTER, 4, Scheduling.RR),
+    RunningProcess(Mode.CLUSTER, 2, Scheduling.NONE),
+    RunningProcess(Mode.SINGLE, 1, None),
+])
+def test_the_process_file_round_trips(process):
+    assert RunningProcess.from_json(process.to_json()) == process
+
+
+def test_the_process_file_is_one_line_of_sorted_json():
+    text = RunningProcess(Mode.CLUSTER, 4, Scheduling.RR).to_json()
+    assert text == '{"mode": "cluster", "scheduling": "rr", "workers": 4}\n'
+    assert RunningProcess.from_json('{"mode": "single", "workers": 1}') == RunningProcess(Mode.SINGLE, 1, None)
+
+
+@pytest.mark.parametrize("text", [
+    None,  # no file: a host deployed before fleetctl wrote it
+    "",
+    " \n",
+    "{not json",
+    "[]",
+    '{"workers": 2}',
+    '{"mode": "multi", "workers": 2}',
+    '{"mode": "cluster", "workers": "many"}',
+    '{"mode": "cluster", "workers": null}',
+    '{"mode": "cluster", "workers": 2, "scheduling": "fair"}',
+])
+def test_a_missing_or_unreadable_process_file_is_none(text):
+    assert RunningProcess.from_json(text) is None
+
+
+def test_activation_says_what_was_done():
+    assert [activation.done for activation in Activation] == ["switched", "reloaded", "restarted"]
+    assert (Activation.NONE.done, Activation.RELOAD.done, Activation.RESTART.done) == (
+        "switched", "reloaded", "restarted")
+
+
+def test_only_deployed_and_unchanged_are_ok():
+    assert {result for result in HostResult if result.ok} == {HostResult.DEPLOYED, HostResult.UNCHANGED}
+    assert not HostResult.ROLLED_BACK.ok and not HostResult.FAILED.ok
+
+
+def test_a_hook_shows_where_it_runs_its_command_and_its_source():
+    drain = Hook("before_switch", ("/usr/local/sbin/lb", "drain", "web 1"), "lb1", "role nginx-lb of lb1")
+    assert drain.display("web1") == "before_switch on lb1: /usr/local/sbin/lb drain 'web 1' (role nginx-lb of lb1)"
+    mine = Hook("after_host", "curl -fsS localhost:3000/healthz", None)
+    assert mine.display("web1") == "after_host on web1: curl -fsS localhost:3000/healthz (fleet_hooks)"
+
