@@ -133,7 +133,8 @@ class Hook:
     def shown_command(self) -> str:
         """The command as a shell would take it; a multi-line script shows as its line count."""
         words = [self.command] if isinstance(self.command, str) else list(self.command)
-        shown = [f"<script, {word.count(chr(10)) + 1} lines>" if "\n" in word.strip() else word for word in words]
+        shown = [f"<script, {word.strip().count(chr(10)) + 1} lines>" if "\n" in word.strip() else word
+                 for word in words]
         if isinstance(self.command, str):
             return shown[0]
         return " ".join(word if word.startswith("<script") else shlex.quote(word) for word in shown)

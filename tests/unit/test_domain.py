@@ -61,3 +61,9 @@ def test_a_hook_shows_where_it_runs_its_command_and_its_source():
     mine = Hook("after_host", "curl -fsS localhost:3000/healthz", None)
     assert mine.display("web1") == "after_host on web1: curl -fsS localhost:3000/healthz (fleet_hooks)"
 
+
+
+def test_a_multi_line_script_shows_as_its_line_count():
+    # A YAML block (|) ends with a newline: that is no line of the script.
+    assert Hook("before_host", "set -e\necho one\necho two\n", None).shown_command() == "<script, 3 lines>"
+    assert Hook("before_host", ("sh", "-c", "a\nb", "x y"), None).shown_command() == "sh -c <script, 2 lines> 'x y'"
