@@ -6,6 +6,11 @@ refused; hooks around each host (and a failing hook stops its host); the rollbac
 old releases pruned. Server, vm and container only: none of this needs the emulated pi.
 
 The tests build on each other's releases, in file order; each first states what it starts from.
+The module sets up its own start: the first test's fixture release_1 removes this module's app
+from the hosts and deploys 1.0.0 everywhere, whatever ran before, so the module passes when run
+alone (`pytest tests/integration/test_deploy_failures.py`) as in the whole suite. A single test
+picked out of it (-k) does not: from test_hooks_run_before_and_after_each_host_in_rollout_order
+on, each test needs the releases the tests before it left on the hosts.
 """
 
 import pytest
