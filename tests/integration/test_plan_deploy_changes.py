@@ -50,4 +50,4 @@ def test_a_new_release_is_planned_as_reload_on_a_cluster_and_restart_in_single_m
         assert changes["steps"][0].startswith(f"write /opt/{APP}/releases/.")  # the upload, nothing before it
     rows = {row["host"]: row for row in json.loads(deploy(inventory).stdout)["hosts"]}
     assert {host: row["activation"] for host, row in rows.items()} == {
-        names["server"]: "reload", names["container"]: "restart"}
+        names["server"]: "reload", names["container"]: "restart"}, rows  # a failed host's detail says why
