@@ -1,10 +1,11 @@
-"""The shared values: their words, the process file's JSON (and a bad or missing one), how a result reads."""
+"""The shared values: their words, the process file's JSON (a bad or missing one too), results, hooks, platforms."""
 
 import json
+from dataclasses import FrozenInstanceError
 
 import pytest
 
-from fleetctl.domain import Activation, Hook, HostResult, Mode, RunningProcess, Scheduling
+from fleetctl.domain import Activation, Hook, HostResult, Mode, Platform, RunningProcess, Scheduling
 
 
 def test_values_are_their_words_in_json_and_text():
@@ -67,3 +68,22 @@ def test_a_multi_line_script_shows_as_its_line_count():
     # A YAML block (|) ends with a newline: that is no line of the script.
     assert Hook("before_host", "set -e\necho one\necho two\n", None).shown_command() == "<script, 3 lines>"
     assert Hook("before_host", ("sh", "-c", "a\nb", "x y"), None).shown_command() == "sh -c <script, 2 lines> 'x y'"
+
+
+# --- Platform ---------------------------------------------------------------------------
+
+
+def test_a_platform_is_named_by_its_key():
+    platform = Platform("linux", "armv7l", "musl", "115")
+    assert platform.key == str(platform) == f"{platform}" == "linux-armv7l-musl-node115"
+    assert Platform("linux", "x86_64", "glibc", "108").key == "linux-x86_64-glibc-node108"
+    with pytest.raises(FrozenInstanceError):
+        platform.arch = "aarch64"  # type: ignore[misc]
+
+
+def test_platforms_differ_in_any_part_and_are_equal_otherwise():
+    base = Platform("linux", "aarch64", "glibc", "108")
+    assert base == Platform("linux", "aarch64", "glibc", "108") and len({base, Platform(*vars(base).values())}) == 1
+    for other in (Platform("linux", "armv7l", "glibc", "108"), Platform("linux", "aarch64", "musl", "108"),
+                  Platform("linux", "aarch64", "glibc", "115")):
+        assert other != base and other.key != base.key

@@ -633,3 +633,11 @@ def test_cached_virt_answers_are_used_only_for_their_key():
     assert parse_probe(skipped, known_virt=KnownVirt("b:7", "kvm", "docker")) == parse_probe(raw)
     other = parse_probe(skipped, known_virt=KnownVirt("b:8", "kvm", "docker"))
     assert (other.virt_vm, other.virt_container) == ("unknown", "docker")  # fallbacks: the cpuinfo flag, /.dockerenv
+
+
+def test_free_disk_of_recorded_hosts():
+    # Recorded before the probe read free disk: not known, not guessed.
+    assert parse_probe(read_fixture("pi4-aarch64.txt")).opt_free_mb is None
+    raw = read_fixture("pi4-aarch64.txt").replace("==> libc_loaders <==", "==> opt_free <==\n/opt 2621440 4096\n"
+                                             "==> libc_loaders <==")
+    assert parse_probe(raw).opt_free_mb == 10240

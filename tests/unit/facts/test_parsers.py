@@ -5,6 +5,8 @@ import pytest
 from fleetctl.facts import ProbeParseError
 from fleetctl.facts import parsers
 
+MIB = 1024 * 1024
+
 
 @pytest.mark.parametrize(
     "machine, expected",
@@ -101,3 +103,42 @@ def test_pid1_cgroup_engines():
 
 def test_device_tree_model_strips_nul():
     assert parsers.parse_device_tree_model("Raspberry Pi 4 Model B Rev 1.4\x00") == "Raspberry Pi 4 Model B Rev 1.4"
+
+
+# --- the platform's sections: ostype, libc_loaders, opt_free ----------------------------
+
+
+def test_ostype_is_lowercased():
+    assert parsers.parse_ostype("Linux\n") == "linux"
+    assert parsers.parse_ostype("") is None
+
+
+@pytest.mark.parametrize("loaders, libc", [
+    ("link /lib64/ld-linux-x86-64.so.2", "glibc"),  # Debian, Ubuntu on x86_64
+    ("link /lib/ld-linux-aarch64.so.1", "glibc"),  # Debian arm64
+    ("link /lib/ld-linux-armhf.so.3", "glibc"),  # Raspberry Pi OS 32-bit
+    ("file /lib/x86_64-linux-gnu/ld-linux-x86-64.so.2", "glibc"),  # found only in the multiarch folder
+    ("link /lib64/ld64.so.2", "glibc"),  # ppc64le
+    ("file /lib/ld-musl-x86_64.so.1", "musl"),  # Alpine
+    ("file /lib/ld-musl-armhf.so.1", "musl"),  # Alpine on a Pi
+    # Alpine with gcompat: a glibc-named loader beside musl's own file.
+    ("file /lib/ld-musl-x86_64.so.1\nfile /lib/ld-linux-x86-64.so.2", "musl"),
+    # Debian with its musl package: musl's loader is a link into /lib/x86_64-linux-musl.
+    ("link /lib/ld-musl-x86_64.so.1\nlink /lib64/ld-linux-x86-64.so.2", "glibc"),
+    ("link /lib/ld-musl-x86_64.so.1", "musl"),  # musl's loader as a link, and no glibc (Void Linux's musl)
+    ("", None),  # no loader: a static userland, or a host hiding /lib
+    ("file /lib/ld-something-else.so.1", None),
+])
+def test_libc_from_the_loaders_found(loaders, libc):
+    assert parsers.parse_libc(loaders) == libc
+
+
+@pytest.mark.parametrize("body, free_mb", [
+    ("/opt 20081666 4096\n", 20081666 * 4096 // MIB),
+    ("/ 1000 1024", 0),  # less than a MiB
+    ("/ 262144 4096", 1024),
+    ("", None),  # stat -f failed (or is missing)
+    ("/opt ? 4096", None),
+])
+def test_free_mb_from_stat_f(body, free_mb):
+    assert parsers.parse_free_mb(body) == free_mb

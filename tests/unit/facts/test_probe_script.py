@@ -13,11 +13,15 @@ from pathlib import Path
 
 import pytest
 
-from fleetctl.facts import Facts, ProbeParseError, gather, parse_probe, probe_script
+from fleetctl.domain import Platform
+from fleetctl.facts import Facts, ProbeParseError, gather, parse_probe, parsers, probe_script
 from fleetctl.facts.model import KnownVirt, NodeVersions
 from fleetctl.facts.parse import detected_virt, node_identity
 from fleetctl.facts.sections import split_sections
 from fleetctl.transport import LocalTransport
+
+SHELLS = [["dash", "-s"], ["busybox", "sh", "-s"], ["bash", "--posix", "-s"]]
+MIB = 1024 * 1024
 
 
 def steady(facts: Facts) -> Facts:
@@ -318,3 +322,99 @@ def test_a_probe_with_known_virt_answers_sends_both_keys(tmp_path):
         raw_again, facts_again = gather(transport, known_virt=known)
     assert replace(facts_again, opt_free_mb=None) == replace(facts, opt_free_mb=None)  # free disk moves meanwhile
     assert "==> systemd_detect_virt_vm <==\n==> systemd_detect_virt_container <==" in raw_again
+
+
+# --- the platform and free disk, read for real ------------------------------------------
+
+
+def run_probe(shell: list[str], script: str) -> str:
+    assert shutil.which(shell[0]), f"{shell[0]} is needed for this test"
+    done = subprocess.run(shell, input=script, capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0 and not done.stderr, done.stderr
+    return done.stdout
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_the_probe_reports_this_machines_platform_and_free_disk(shell):
+    output = run_probe(shell, probe_script())
+    sections, facts = split_sections(output), parse_probe(output)
+    assert facts.os == Path("/proc/sys/kernel/ostype").read_text().strip().lower() == "linux"
+    assert facts.libc == "glibc"  # the development machine runs Debian
+    node_abi = subprocess.run(["node", "-p", "process.versions.modules"], capture_output=True, text=True).stdout
+    assert facts.node_abi == node_abi.strip()
+    assert facts.platform == Platform("linux", facts.arch, "glibc", node_abi.strip())
+    folder = "/opt" if os.path.isdir("/opt") else "/"
+    assert sections["opt_free"].split()[0] == folder
+    disk = os.statvfs(folder)
+    # Other work on the machine writes meanwhile: the same to within 1 GiB.
+    assert abs(facts.opt_free_mb - disk.f_bavail * disk.f_frsize // MIB) < 1024
+
+
+def test_free_disk_is_measured_on_root_where_there_is_no_opt(tmp_path):
+    script = probe_script().replace("[ -d /opt ] && _dir=/opt", f"[ -d {tmp_path}/opt ] && _dir={tmp_path}/opt")
+    assert script != probe_script()
+    folder, free, block_size = split_sections(run_probe(SHELLS[0], script))["opt_free"].split()
+    assert folder == "/" and int(free) > 0 and int(block_size) > 0
+
+
+def probe_with_lib_in(root: Path) -> str:
+    """probe.sh looking for dynamic loaders under root instead of /lib and /lib64."""
+    script = probe_script()
+    loaders = script.index("section libc_loaders")
+    end = script.index("section opt_free")
+    part = script[loaders:end].replace(" /lib", f" {root}/lib")
+    assert part != script[loaders:end]
+    return script[:loaders] + part + script[end:]
+
+
+def _file(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"\x7fELF")
+
+
+def _link(path: Path, target: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.symlink_to(target)
+
+
+def alpine_with_gcompat(root: Path) -> None:
+    _file(root / "lib/ld-musl-x86_64.so.1")
+    _link(root / "lib/libc.musl-x86_64.so.1", "ld-musl-x86_64.so.1")
+    _file(root / "lib/ld-linux-x86-64.so.2")  # gcompat's loader: a program of its own
+
+
+def debian_with_musl(root: Path) -> None:
+    _file(root / "lib/x86_64-linux-gnu/ld-linux-x86-64.so.2")
+    _link(root / "lib64/ld-linux-x86-64.so.2", str(root / "lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"))
+    _file(root / "lib/x86_64-linux-musl/libc.so")
+    _link(root / "lib/ld-musl-x86_64.so.1", "x86_64-linux-musl/libc.so")  # as Debian's musl package has it
+
+
+def multiarch_only(root: Path) -> None:
+    _file(root / "lib/aarch64-linux-gnu/ld-linux-aarch64.so.1")
+    _file(root / "lib/aarch64-linux-gnu/libc.so.6")
+
+
+def dangling_musl_link(root: Path) -> None:
+    _link(root / "lib/ld-musl-x86_64.so.1", "x86_64-linux-musl/libc.so")  # the musl package half removed
+
+
+def nothing(root: Path) -> None:
+    (root / "lib").mkdir()
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+@pytest.mark.parametrize("layout, lines, libc", [
+    (alpine_with_gcompat, ["file R/lib/ld-musl-x86_64.so.1", "file R/lib/ld-linux-x86-64.so.2"], "musl"),
+    (debian_with_musl, ["link R/lib/ld-musl-x86_64.so.1", "link R/lib64/ld-linux-x86-64.so.2"], "glibc"),
+    (multiarch_only, ["file R/lib/aarch64-linux-gnu/ld-linux-aarch64.so.1"], "glibc"),
+    (dangling_musl_link, [], None),
+    (nothing, [], None),
+], ids=lambda value: getattr(value, "__name__", None))
+def test_the_probe_finds_the_loaders_by_globs(shell, tmp_path, layout, lines, libc):
+    root = tmp_path / "root"
+    root.mkdir()
+    layout(root)
+    body = split_sections(run_probe(shell, probe_with_lib_in(root)))["libc_loaders"]
+    assert body.replace(str(root), "R").splitlines() == lines
+    assert parsers.parse_libc(body) == libc
