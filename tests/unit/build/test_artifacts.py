@@ -7,7 +7,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from npm_apps import native_app, portable_app
 
 from fleetctl.build.archive import pack, unpack
 from fleetctl.build.artifacts import (
@@ -18,6 +17,8 @@ from fleetctl.build.cache import ArtifactCache
 from fleetctl.build.source import AppSource
 from fleetctl.domain import Platform
 from fleetctl.transport import LocalTransport
+
+from .npm_apps import native_app, portable_app
 
 X86 = Platform("linux", "x86_64", "glibc", "108")
 ARM = Platform("linux", "aarch64", "glibc", "108")

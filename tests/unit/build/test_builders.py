@@ -7,7 +7,6 @@ import time
 from pathlib import Path
 
 import pytest
-from npm_apps import ADDON_C, native_app
 
 from fleetctl.build.archive import pack_tree, unpack
 from fleetctl.build.builders import (
@@ -18,6 +17,8 @@ from fleetctl.build.errors import BuildFailed
 from fleetctl.build.tree import resolve
 from fleetctl.domain import Platform
 from fleetctl.transport import LocalTransport
+
+from .npm_apps import ADDON_C, native_app
 
 X86 = Platform("linux", "x86_64", "glibc", "108")
 ARM = Platform("linux", "aarch64", "glibc", "108")

@@ -4,10 +4,11 @@ import json
 import time
 
 import pytest
-from npm_apps import native_app, portable_app, write_json
 
 from fleetctl.build.errors import BuildFailed, BuildInputError
 from fleetctl.build.tree import native_packages, resolve
+
+from .npm_apps import native_app, portable_app, write_json
 
 
 def test_a_portable_tree_is_installed_in_a_copy_and_is_portable(tmp_path):
