@@ -168,7 +168,11 @@ def test_a_compile_error_on_the_builder_shows_its_lines_and_changes_no_host(buil
     assert code != 0  # the server host was not touched
 
 
-def test_a_platform_whose_builder_is_of_another_platform_is_refused_before_any_change(builders_lab, tmp_path):
+def test_a_platform_whose_builder_is_of_another_platform_is_refused_before_any_change(builders_lab, tmp_path,
+                                                                                     monkeypatch):
+    # An artifact cache of its own: this module's native deploy cached native-hello's aarch64 artifact, and a
+    # cached artifact needs no builder (nothing would be refused).
+    monkeypatch.setenv("FLEETCTL_STATE_DIR", str(tmp_path / "state"))
     src = app_copy(tmp_path, "native-hello")
     x86_builder = next(iter(builders_lab.hosts("builder")))
     inventory = inventory_for(builders_lab, tmp_path, BROKEN, BROKEN_PORT, src, personas=("pi",),
