@@ -57,6 +57,9 @@ class ReleasePlan:
     # What this machine holds now, per artifact label: the artifact, or (not built yet) the resolved
     # tree it will be built from, which is about its size. A plan shows and checks sizes with it.
     known: Mapping[str, bytes] = field(default_factory=dict)
+    # How long resolving the tree (npm ci here) took while planning; None: the cache knew it. A portable
+    # release's one artifact is that tree, so then it was built by this command.
+    resolve_seconds: float | None = None
 
     def artifact_of(self, host: str) -> PlannedArtifact | None:
         return self.artifacts.for_host(host)
@@ -114,7 +117,8 @@ def plan_release(app: AppRelease, hosts: Sequence[tuple[Host, Facts]], build_hos
 
     present: the hosts that have the release already (nothing to upload, so no room needed)."""
     digest = app.release.digest
-    native = tree_verdict(app.source, digest, cache).native if app.needs_npm else ()
+    verdict = tree_verdict(app.source, digest, cache) if app.needs_npm else None
+    native = verdict.native if verdict else ()
     targets = [HostTarget(host.name, facts.platform, host.rollout.build_host) for host, facts in hosts]
     builders = {name: facts.platform if facts else None for name, facts in build_hosts.items()}
     cached = {entry.key for entry in cache.entries()} if app.needs_npm else {ArtifactCache.key(digest, None)}
@@ -126,7 +130,7 @@ def plan_release(app: AppRelease, hosts: Sequence[tuple[Host, Facts]], build_hos
                 problems.update((host, problem) for host in artifact.hosts)
     known = {artifact.label: data for artifact in artifacts.artifacts
              if (data := _known_archive(app, artifact, cache)) is not None}
-    plan = ReleasePlan(app, artifacts, problems, known)
+    plan = ReleasePlan(app, artifacts, problems, known, verdict.resolve_seconds if verdict else None)
     for host, facts in hosts:
         problem = problems.get(host.name) or _host_problem(plan, host, facts, host.name in present)
         if problem:
@@ -149,6 +153,10 @@ def build_artifacts(plans: Sequence[ReleasePlan], cache: ArtifactCache, connect:
             raise BuildFailed(f"release {plan.app.id} for {label}: {why}")
         built = tuple({"platform": item.label, "builder": item.builder, "seconds": round(item.seconds, 2)}
                       for item in artifacts.built)
+        if plan.resolve_seconds is not None and not plan.artifacts.native and not built:
+            [portable] = plan.artifacts.artifacts
+            built = ({"platform": portable.label, "builder": portable.builder.name,
+                      "seconds": round(plan.resolve_seconds, 2)},)
         done[str(plan.app.source.folder)] = BuiltRelease(plan, dict(artifacts.by_label), built)
     return done
 
