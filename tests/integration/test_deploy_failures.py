@@ -15,7 +15,7 @@ on, each test needs the releases the tests before it left on the hosts.
 
 import pytest
 from deploy_helpers import (
-    NOT_PI, DeployProcess, addresses, current_link, deploy, host_names, make_app, remote, run, served_versions,
+    DeployProcess, addresses, current_link, deploy, host_names, make_app, remote, run, served_versions,
     set_version, wipe_app, write_inventory,
 )
 
