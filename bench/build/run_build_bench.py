@@ -119,13 +119,17 @@ systemctl daemon-reload; userdel "$1" 2>/dev/null; true
 """
 # The builders' tools, for the per-host npm ci way only: Debian's make, g++ and Node's headers, and npm
 # from the same pinned release tarball the lab's builder images carry (uploaded to /tmp/npm.tgz).
-GIVE_NPM = """command -v npm >/dev/null && exit 0
+GIVE_NPM = """[ -f /usr/local/lib/node_modules/npm/npmrc ] && exit 0
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq && apt-get install -y -qq --no-install-recommends make g++ libnode-dev >/dev/null
 install -d /usr/local/lib/node_modules/npm
 tar -xzf /tmp/npm.tgz -C /usr/local/lib/node_modules/npm --strip-components=1 --no-same-owner
 ln -sf ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm
 rm -f /tmp/npm.tgz
+# Without it node-gyp downloads Node's headers from nodejs.org, which these hosts cannot reach
+# (nor can an offline fleet): today's way fails there until npm is told where the headers are
+# (npm's own builtin npmrc: read whatever the prefix).
+printf 'nodedir=/usr\n' > /usr/local/lib/node_modules/npm/npmrc
 """
 
 
