@@ -181,3 +181,19 @@ def test_a_platform_whose_builder_is_of_another_platform_is_refused_before_any_c
     assert done.returncode == 1, done.stderr
     [line] = [line for line in done.stderr.splitlines() if line.startswith("Error:")]
     assert "fleet_build_host" in line and "not linux-aarch64-glibc-node108" in line, line
+
+
+def test_plan_fails_a_host_whose_builder_lacks_npm_a_compiler_and_headers(builders_lab, tmp_path, monkeypatch):
+    """No fleet_build_host: the first pi of the rollout is the aarch64 builder, and a lab pi has none of it."""
+    monkeypatch.setenv("FLEETCTL_STATE_DIR", str(tmp_path / "state"))  # nothing cached: a build is needed
+    src = app_copy(tmp_path, "native-hello")
+    inventory = inventory_for(builders_lab, tmp_path, BROKEN, BROKEN_PORT, src, personas=("pi",),
+                              group_vars={"pi": {"fleet_build_host": None}})
+    done = fleetctl("plan", str(inventory), "--json", "--limit", "pi", check=False, timeout=600)
+    assert done.returncode == 1, done.stderr
+    [row] = json.loads(done.stdout)
+    pi = next(iter(builders_lab.hosts("pi")))
+    assert row["error"].startswith(f"{pi}: {pi}: cannot build native addons: missing npm"), row["error"]
+    assert "make" in row["error"] and "Node's headers" in row["error"]
+    assert row["artifact"] == {"platform": "linux-aarch64-glibc-node108", "cached": False, "builder": pi,
+                               "native": ["hello-addon"]}
