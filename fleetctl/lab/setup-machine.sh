@@ -14,8 +14,11 @@ checkout_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
 # --- Debian packages ---------------------------------------------------------
 packages=(docker.io debootstrap qemu-user-static binfmt-support openssh-client openssh-server busybox shellcheck file
-          python3 python3-venv python3-pip ca-certificates iproute2 procps)
+          python3 python3-venv python3-pip ca-certificates iproute2 procps make g++)
+# The control machine builds releases: npm, and for native addons make, g++ and Node's headers.
 command -v node >/dev/null || packages+=(nodejs)
+command -v npm >/dev/null || packages+=(npm)
+[ -f /usr/include/node/node_api.h ] || packages+=(libnode-dev)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
