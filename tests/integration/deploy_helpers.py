@@ -237,7 +237,9 @@ class DeployProcess:
         self._stdout: list[str] = []
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
-        threading.Thread(target=lambda: self._stdout.append(self.process.stdout.read()), daemon=True).start()
+        self._stdout_reader = threading.Thread(target=lambda: self._stdout.append(self.process.stdout.read()),
+                                               daemon=True)
+        self._stdout_reader.start()
 
     def _read(self) -> None:
         for line in self.process.stderr:
@@ -265,7 +267,9 @@ class DeployProcess:
 
     def wait(self, timeout: float = 600) -> int:
         code = self.process.wait(timeout=timeout)
+        # Both streams are read to their end: the JSON on stdout may come after the process exits.
         self._reader.join(timeout=10)
+        self._stdout_reader.join(timeout=10)
         return code
 
     @property

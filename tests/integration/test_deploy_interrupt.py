@@ -132,6 +132,7 @@ def test_host_killed_mid_rollout_then_rerun_converges(lab, inventory, src, names
     deploying.wait_for(f"{server}: health gate")
     subprocess.run(["docker", "kill", vm], check=True, capture_output=True)  # the lab's container is named as its host
     assert deploying.wait(timeout=300) == 1, "\n".join(deploying.lines)
+    assert deploying.stdout, "no JSON on stdout; stderr:\n" + "\n".join(deploying.lines)
     document = json.loads(deploying.stdout)
     rows = {row["host"]: row for row in document["hosts"]}
     assert rows[server]["result"] == "deployed" and rows[vm]["result"] == "failed", rows
