@@ -10,8 +10,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import nodesemver
-
 from fleetctl.build.errors import BuildInputError
 
 # What `npm ci --omit=dev` installs: dev dependencies never reach a host.
@@ -63,6 +61,8 @@ class AppSource:
 def engines_satisfied(node_range: str, version: str) -> bool:
     """Whether a Node version ("v18.20.4" or "18.20.4") is in an engines.node range, as npm decides it
     (node-semver; prereleases count, as npm's engine check counts them). An unreadable version is not."""
+    import nodesemver  # only for an app with engines.node: a plan of bare hosts never loads it
+
     try:
         return nodesemver.satisfies(version, node_range, loose=False, include_prerelease=True)
     except ValueError:
@@ -97,6 +97,8 @@ def _engines_node(package: dict, text: str, path: Path) -> str | None:
     node_range = engines.get("node")
     if node_range is None:
         return None
+    import nodesemver  # see engines_satisfied
+
     if not isinstance(node_range, str) or nodesemver.valid_range(node_range, loose=False) is None:
         raise BuildInputError(f"engines.node {node_range!r} is not a semver range (e.g. \">=18\", \"^20\")",
                               str(path), _line_of(text, "node"))
