@@ -138,8 +138,18 @@ def plan_release(app: AppRelease, hosts: Sequence[tuple[Host, Facts]], build_hos
     return plan
 
 
+@dataclass(frozen=True)
+class BuiltRelease:
+    plan: ReleasePlan
+    by_label: Mapping[str, bytes]  # artifact label -> the artifact
+    built: tuple[dict, ...]  # what this deploy built: platform, builder, seconds (empty: all from the cache)
+
+    def archive_for(self, host: str) -> bytes:
+        return self.by_label[self.plan.artifact_of(host).label]
+
+
 def build_artifacts(plans: Sequence[ReleasePlan], cache: ArtifactCache, connect: Connect,
-                    progress: Callable[[str], None]) -> dict[str, "BuiltRelease"]:
+                    progress: Callable[[str], None]) -> dict[str, BuiltRelease]:
     """App source folder -> its artifacts, from the cache or built once per platform; raises BuildFailed
     (one line naming the builder and npm's reason) when one cannot be built, before any host is changed."""
     done = {}
@@ -159,16 +169,6 @@ def build_artifacts(plans: Sequence[ReleasePlan], cache: ArtifactCache, connect:
                       "seconds": round(plan.resolve_seconds, 2)},)
         done[str(plan.app.source.folder)] = BuiltRelease(plan, dict(artifacts.by_label), built)
     return done
-
-
-@dataclass(frozen=True)
-class BuiltRelease:
-    plan: ReleasePlan
-    by_label: Mapping[str, bytes]  # artifact label -> the artifact
-    built: tuple[dict, ...]  # what this deploy built: platform, builder, seconds (empty: all from the cache)
-
-    def archive_for(self, host: str) -> bytes:
-        return self.by_label[self.plan.artifact_of(host).label]
 
 
 def unpacked_size(archive: bytes) -> int:

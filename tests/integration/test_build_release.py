@@ -61,22 +61,21 @@ def limit(personas) -> str:
     return ",".join(personas)
 
 
+def first_deploy(lab: LabInventory, folder: Path, app: str, port: int, source: str):
+    """A copy of apps/<source> deployed as `app` to the four app hosts from nothing: (inventory, its run)."""
+    inventory = inventory_for(lab, folder, app, port, app_copy(folder, source))
+    wipe_app(lab, app)
+    return inventory, deploy(inventory, "--limit", limit(PERSONAS), timeout=1500)
+
+
 @pytest.fixture(scope="module")
 def express(builders_lab, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("express")
-    inventory = inventory_for(builders_lab, folder, EXPRESS, EXPRESS_PORT, app_copy(folder, "express-hello"))
-    wipe_app(builders_lab, EXPRESS)
-    first = deploy(inventory, "--limit", limit(PERSONAS), timeout=1500)
-    return inventory, first
+    return first_deploy(builders_lab, tmp_path_factory.mktemp("express"), EXPRESS, EXPRESS_PORT, "express-hello")
 
 
 @pytest.fixture(scope="module")
 def native(builders_lab, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("native")
-    inventory = inventory_for(builders_lab, folder, NATIVE, NATIVE_PORT, app_copy(folder, "native-hello"))
-    wipe_app(builders_lab, NATIVE)
-    first = deploy(inventory, "--limit", limit(PERSONAS), timeout=1500)
-    return inventory, first
+    return first_deploy(builders_lab, tmp_path_factory.mktemp("native"), NATIVE, NATIVE_PORT, "native-hello")
 
 
 def test_no_app_host_has_npm(builders_lab):
