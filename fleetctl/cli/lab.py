@@ -20,13 +20,16 @@ LAB_HELP = (
 
 
 @click.group(help=LAB_HELP)
-@click.option("--name", default=DEFAULT_NAME, show_default=True,
-              help="Lab name: its Docker network and the prefix of its hosts. Labs with different names coexist.")
-@click.option("--subnet", default=DEFAULT_SUBNET, show_default=True, help="The lab network's subnet (for `up`).")
+@click.option("--name", default=DEFAULT_NAME, show_default=True, envvar="FLEETCTL_LAB_NAME",
+              help="Lab name: its Docker network and the prefix of its hosts. Labs with different names coexist."
+                   "  [env: FLEETCTL_LAB_NAME]")
+@click.option("--subnet", default=DEFAULT_SUBNET, show_default=True, envvar="FLEETCTL_LAB_SUBNET",
+              help="The lab network's subnet (for `up`).  [env: FLEETCTL_LAB_SUBNET]")
 @click.option("--state-dir", type=click.Path(path_type=Path),
               help="Where the lab keeps its SSH keys and known_hosts.  [default: .fleetctl/NAME, or $FLEETCTL_LAB_DIR]")
-@click.option("--inventory", "inventory_path", type=click.Path(path_type=Path),
-              help="The inventory file `up` writes.  [default: inventories/lab.yaml, or inventories/NAME.yaml]")
+@click.option("--inventory", "inventory_path", type=click.Path(path_type=Path), envvar="FLEETCTL_LAB_INVENTORY",
+              help="The inventory file `up` writes.  [default: inventories/lab.yaml, or inventories/NAME.yaml;"
+                   " env: FLEETCTL_LAB_INVENTORY]")
 @click.pass_context
 def lab(context: click.Context, name: str, subnet: str, state_dir: Path | None, inventory_path: Path | None) -> None:
     if inventory_path is None:
