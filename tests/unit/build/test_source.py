@@ -1,6 +1,9 @@
 """package.json and lockfile rules, checked before npm runs; engines.node with npm's semver semantics."""
 
 import json
+import shutil
+import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -96,3 +99,50 @@ def test_a_missing_folder_is_named(tmp_path):
 ])
 def test_engines_node_is_judged_as_npm_judges_it(node_range, version, satisfied):
     assert engines_satisfied(node_range, version) is satisfied
+
+
+# Versions a fleet runs (Debian's 18, nodesource's, a prerelease, old ones), against real ranges.
+NODE_VERSIONS = ["v18.19.0", "v18.20.4", "v20.11.1", "v20.20.2", "v22.9.0", "v22.0.0-nightly20240101",
+                 "v16.20.2", "v14.17.0", "v14.16.1", "v12.22.12", "v24.1.0", "v0.10.48", "v21.7.3"]
+
+# npm's own engine check: npm-install-checks' checkEngine, with the semver npm ships.
+NPM_ENGINE_CHECK = """
+const path = require('path');
+const npm = process.argv[1];
+const { checkEngine } = require(path.join(npm, 'node_modules', 'npm-install-checks'));
+const { ranges, versions } = JSON.parse(require('fs').readFileSync(0, 'utf8'));
+const verdicts = ranges.map(range => versions.map(version => {
+  try { checkEngine({ engines: { node: range } }, null, version); return true; }
+  catch (error) { if (error.code === 'EBADENGINE') return false; throw error; }
+}));
+process.stdout.write(JSON.stringify(verdicts));
+"""
+
+
+def real_engines_ranges(npm_root: Path) -> list[str]:
+    """Every engines.node range in the packages npm itself ships: ranges their authors wrote."""
+    found = set()
+    for package_json in npm_root.rglob("package.json"):
+        try:
+            node_range = json.loads(package_json.read_text()).get("engines", {}).get("node")
+        except (ValueError, AttributeError):
+            continue
+        if isinstance(node_range, str):
+            found.add(node_range)
+    return sorted(found)
+
+
+def test_engines_node_agrees_with_npms_own_engine_check_on_the_ranges_npms_packages_declare():
+    assert shutil.which("npm") and shutil.which("node"), "setup-machine.sh installs node and npm"
+    npm_root = Path(subprocess.run(["npm", "root", "-g"], capture_output=True, text=True, check=True)
+                    .stdout.strip()) / "npm"
+    ranges = real_engines_ranges(npm_root)
+    assert len(ranges) >= 20, ranges
+    npm_verdicts = json.loads(subprocess.run(
+        ["node", "-e", NPM_ENGINE_CHECK, str(npm_root)], input=json.dumps({"ranges": ranges, "versions": NODE_VERSIONS}),
+        capture_output=True, text=True, check=True).stdout)
+    ours = [[engines_satisfied(node_range, version) for version in NODE_VERSIONS] for node_range in ranges]
+    differences = [(node_range, version, theirs_row[column])
+                   for node_range, theirs_row, ours_row in zip(ranges, npm_verdicts, ours)
+                   for column, version in enumerate(NODE_VERSIONS) if theirs_row[column] != ours_row[column]]
+    assert differences == [], "(range, version, npm's verdict) where fleetctl differs"
