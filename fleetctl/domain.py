@@ -60,6 +60,18 @@ class HostResult(StrEnum):
         return self in (HostResult.DEPLOYED, HostResult.UNCHANGED)
 
 
+class CommandResult(StrEnum):
+    """How an ad-hoc command (`fleetctl exec`) ended on one host."""
+
+    OK = "ok"  # exit code 0
+    FAILED = "failed"  # a non-zero exit code, or the command could not finish (timed out, connection lost)
+    UNREACHABLE = "unreachable"  # no connection: the command never started
+
+    @property
+    def ok(self) -> bool:
+        return self is CommandResult.OK
+
+
 @dataclass(frozen=True)
 class RunningProcess:
     """How the app on a host was started: what the deploy writes to the host beside the unit,

@@ -17,6 +17,8 @@ COMMANDS = {
     "deploy": "fleetctl.cli.deploy:deploy_command",
     "rollback": "fleetctl.cli.deploy:rollback_command",
     "status": "fleetctl.cli.deploy:status_command",
+    "logs": "fleetctl.cli.logs:logs_command",
+    "exec": "fleetctl.cli.exec:exec_command",
     "facts": "fleetctl.cli.plan:facts_command",
     "lab": "fleetctl.cli.lab:lab",
     "cache": "fleetctl.cli.cache:cache_group",

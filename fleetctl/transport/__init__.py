@@ -3,7 +3,9 @@
 Every remote command is one shell line built from quoted arguments.
 """
 
-from fleetctl.transport.base import DEFAULT_TIMEOUT, ConnectTimeout, Result, Transport, TransportError, quote_command
+from fleetctl.transport.base import (
+    DEFAULT_TIMEOUT, STOPPED, ConnectTimeout, Result, Transport, TransportError, quote_command,
+)
 from fleetctl.transport.connect import ConnectionSpecLike, connect
 from fleetctl.transport.local import LocalTransport
 from fleetctl.transport.ssh import SSHTransport
@@ -15,6 +17,7 @@ __all__ = [
     "LocalTransport",
     "Result",
     "SSHTransport",
+    "STOPPED",
     "Transport",
     "TransportError",
     "connect",

@@ -9,13 +9,17 @@ the same command everywhere.
 """
 
 import shlex
+import threading
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from fleetctl.remote import one_line, script
 
 DEFAULT_TIMEOUT = 60.0
+# The exit code of a Result whose command stream() ended because it was asked to stop.
+STOPPED = -1
 # The name of get()'s private staging files in the login user's home, before a random part.
 STAGING_PREFIX = ".fleetctl-download-"
 
@@ -87,6 +91,20 @@ class Transport(ABC):
         if argv:
             command += ["--", *argv]
         return self._execute(self._command_line(command, become), script.encode(), timeout)
+
+    def stream(self, argv: list[str], on_stdout: Callable[[bytes], None], stop: threading.Event,
+               become: bool | None = None) -> Result:
+        """Run argv for as long as it runs, handing its stdout to on_stdout as it arrives, until it exits or
+        `stop` is set; then the command is ended and the exit code is STOPPED.
+
+        For a command that need not end by itself (`journalctl --follow`): no timeout. The Result's stdout
+        is empty (on_stdout had it), its stderr whole. A host that goes away is a TransportError.
+        """
+        return self._stream(self._command_line(list(argv), become), on_stdout, stop)
+
+    def _stream(self, command: str, on_stdout: Callable[[bytes], None], stop: threading.Event) -> Result:
+        """stream()'s primitive: one shell command line, stdin empty."""
+        raise NotImplementedError(f"{type(self).__name__} cannot stream a command's output")
 
     def put(self, source: str | Path | bytes, remote_path: str, mode: int = 0o644, timeout: float = DEFAULT_TIMEOUT) -> None:
         """Write bytes, or a local file's bytes, to remote_path atomically with mode."""

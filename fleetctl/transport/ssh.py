@@ -4,8 +4,10 @@ import errno
 import selectors
 import socket
 import stat
+import threading
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 from fabric import Config, Connection
@@ -23,6 +25,7 @@ from fleetctl.remote import one_line
 from fleetctl.transport.base import (
     DEFAULT_TIMEOUT,
     STAGING_PREFIX,
+    STOPPED,
     ConnectTimeout,
     Result,
     Transport,
@@ -206,12 +209,42 @@ class SSHTransport(Transport):
         finally:
             channel.close()
 
+    def _stream(self, command: str, on_stdout: Callable[[bytes], None], stop: threading.Event) -> Result:
+        if not self._connection.is_connected:
+            self.open()
+        try:
+            channel = self._connection.transport.open_session(timeout=DEFAULT_TIMEOUT)
+        except SSHException as error:
+            raise self._describe(error) from None
+        try:
+            channel.settimeout(DEFAULT_TIMEOUT)  # bounds the requests; the output is read only when ready
+            channel.exec_command(command)
+            channel.shutdown_write()
+            stderr = self._pump(channel, on_stdout, stop=stop)
+            if stop.is_set():
+                # Closing the channel (below) closes the command's pipes on the host: it ends there too.
+                return Result(STOPPED, "", stderr.decode(errors="replace"))
+            if not channel.status_event.wait(DEFAULT_TIMEOUT):
+                raise TransportError(f"{self.name}: no exit status after the command's output ended")
+            return Result(channel.recv_exit_status(), "", stderr.decode(errors="replace"))
+        except (SSHException, OSError, EOFError) as error:
+            raise self._describe(error) from None
+        finally:
+            channel.close()
+
     def _read_until_eof(self, channel: Channel, deadline: float, timeout: float) -> tuple[bytes, bytes]:
+        stdout = bytearray()
+        stderr = self._pump(channel, stdout.extend, deadline, timeout)
+        return bytes(stdout), stderr
+
+    def _pump(self, channel: Channel, on_stdout: Callable[[bytes], None], deadline: float | None = None,
+              timeout: float | None = None, stop: threading.Event | None = None) -> bytes:
+        """Hand the command's stdout to on_stdout as it comes, until its EOF (or the deadline, or stop); its stderr."""
         # Read both streams as they come: a command filling its stderr while we
         # wait on stdout would otherwise stall on the SSH window.
         # A selector, not select(): with many hosts in parallel, descriptors
         # pass select()'s limit of 1024.
-        stdout, stderr = bytearray(), bytearray()
+        stderr = bytearray()
         with selectors.DefaultSelector() as selector:
             selector.register(channel, selectors.EVENT_READ)
             while True:
@@ -219,20 +252,23 @@ class SSHTransport(Transport):
                 # that follows it: seen before a drain, nothing is left after it.
                 ended = channel.eof_received
                 while channel.recv_ready():
-                    stdout += channel.recv(READ_SIZE)
+                    on_stdout(channel.recv(READ_SIZE))
                 while channel.recv_stderr_ready():
                     stderr += channel.recv_stderr(READ_SIZE)
-                if ended:
-                    return bytes(stdout), bytes(stderr)
+                if ended or (stop is not None and stop.is_set()):
+                    return bytes(stderr)
                 # A command that ends normally closes its channel after its EOF,
                 # so closed without EOF means the connection died under the
                 # command: the host went away (see KEEPALIVE).
                 if not channel.eof_received and (channel.closed or not channel.get_transport().is_active()):
                     raise TransportError(f"{self.name}: connection lost while running a command")
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise TransportError(f"{self.name}: timed out after {timeout:g}s")
-                selector.select(min(remaining, 1.0))
+                wait = 1.0  # also how soon a stop is seen
+                if deadline is not None:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        raise TransportError(f"{self.name}: timed out after {timeout:g}s")
+                    wait = min(remaining, wait)
+                selector.select(wait)
 
     def put(self, source: str | Path | bytes, remote_path: str, mode: int = 0o644,
             timeout: float = DEFAULT_TIMEOUT) -> None:

@@ -3,11 +3,13 @@
 import os
 import re
 import stat
+import threading
 import time
+from pathlib import Path
 
 import pytest
 
-from fleetctl.transport import LocalTransport, Result, TransportError
+from fleetctl.transport import STOPPED, LocalTransport, Result, TransportError
 
 
 @pytest.fixture
@@ -105,3 +107,39 @@ def test_local_become_as_root_needs_no_sudo():
         assert LocalTransport("box", become=True).become is False
     else:
         assert LocalTransport("box", become=True).become is True
+
+
+def test_an_explicit_become_as_root_needs_no_sudo_either(local):
+    # `fleetctl exec --become` asks for it per command; sudo may not even be installed.
+    if os.geteuid() != 0:
+        pytest.skip("the suite runs as root (README); as another user this would need sudo")
+    assert local.run(["id", "-u"], become=True).stdout == "0\n"
+
+
+def test_stream_hands_over_the_output_as_it_comes_until_the_command_exits(local):
+    chunks: list[tuple[float, bytes]] = []
+    started = time.monotonic()
+    result = local.stream(["sh", "-c", "echo one; sleep 0.5; echo two; echo err >&2; exit 3"],
+                          lambda chunk: chunks.append((time.monotonic() - started, chunk)), threading.Event())
+    assert result == Result(3, "", "err\n")
+    assert b"".join(chunk for _, chunk in chunks) == b"one\ntwo\n"
+    assert chunks[0] == (chunks[0][0], b"one\n") and chunks[0][0] < 0.4  # before the command ended
+
+
+def test_stream_ends_a_command_that_never_ends_when_asked_to_stop(local, tmp_path):
+    stop = threading.Event()
+    pid_file = tmp_path / "pid"
+    threading.Timer(0.3, stop.set).start()
+    started = time.monotonic()
+    result = local.stream(["sh", "-c", f'echo $$ > {pid_file}; exec sleep 60'], lambda chunk: None, stop)
+    assert result.exit_code == STOPPED
+    assert time.monotonic() - started < 3
+    assert not running(int(pid_file.read_text()))
+
+
+def running(pid: int) -> bool:
+    """Alive, not a zombie that an init without reaping left behind."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
