@@ -27,7 +27,7 @@ class AdHocCommand:
     def of(words: Sequence[str], shell: bool = False, become: bool = False) -> "AdHocCommand":
         """The command from the command line, or an InputError saying what is missing."""
         if not words:
-            raise InputError("no command: fleetctl exec INVENTORY -- COMMAND [ARGUMENT...]")
+            raise InputError("no command: fleetctl exec INVENTORY -- COMMAND [ARGUMENT]...")
         if shell and len(words) != 1:
             raise InputError(f"--shell runs one string by sh -c; got {len(words)} arguments: quote the command"
                              " as one, or drop --shell to run a program with its arguments")
@@ -54,7 +54,7 @@ class HostRun:
     error: str | None = None  # one line naming the host, when it did not finish or never started
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return {**asdict(self), "seconds": round(self.seconds, 3)}
 
 
 def run_on(host: Host, command: AdHocCommand, timeout: float = DEFAULT_TIMEOUT,

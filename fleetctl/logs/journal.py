@@ -59,13 +59,27 @@ def _base(query: JournalQuery) -> list[str]:
 
 
 def read_command(query: JournalQuery) -> list[str]:
-    """The entries that match the query now."""
+    """The entries that match the query now (parse_read reads its output)."""
     argv = _base(query)
     if query.since is not None:
         argv += ["--since", f"@{query.since}"]
     if query.lines is not None:
-        argv += ["--lines", str(query.lines)]
+        # Newest first, said outright: journalctl turns --lines with --grep into --reverse by itself (252 and
+        # later; systemd#36068), so the order is the same whether a pattern is given or not.
+        argv += ["--lines", str(query.lines), "--reverse"]
     return argv
+
+
+def found_nothing(query: JournalQuery, exit_code: int, stdout: str, stderr: str) -> bool:
+    """Whether a read that failed only found no match: journalctl --grep exits 1 then, as grep does, saying
+    nothing (a bad pattern says why on stderr)."""
+    return query.grep is not None and exit_code == 1 and not stdout.strip() and not stderr.strip()
+
+
+def parse_read(host: str, output: str, query: JournalQuery) -> list[JournalEntry]:
+    """read_command's output, in the journal's order (oldest first)."""
+    entries = parse_entries(host, output)
+    return entries[::-1] if query.lines is not None else entries
 
 
 def follow_command(query: JournalQuery, cursor: str | None) -> list[str]:

@@ -8,13 +8,14 @@ nothing written meanwhile is lost.
 
 import queue
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from fleetctl.fanout import fan_out
 from fleetctl.inventory import Host
 from fleetctl.logs.journal import (
-    EntryStream, JournalEntry, JournalParseError, JournalQuery, follow_command, parse_entries, read_command,
+    EntryStream, JournalEntry, JournalParseError, JournalQuery, follow_command, found_nothing, parse_read,
+    read_command,
 )
 from fleetctl.transport import Transport, TransportError, connect
 
@@ -53,10 +54,12 @@ def read_journal(transport: Transport, host: Host, query: JournalQuery) -> HostJ
     """The entries that match the query now, read over an open connection."""
     try:
         result = transport.run(read_command(query), timeout=READ_TIMEOUT)
+        if found_nothing(query, result.exit_code, result.stdout, result.stderr):
+            return HostJournal(host.name)
         if not result.ok:
             cause = (result.stderr.strip().splitlines() or [f"exit code {result.exit_code}"])[-1]
             return HostJournal(host.name, error=f"{host.name}: journalctl failed: {cause}")
-        return HostJournal(host.name, parse_entries(host.name, result.stdout),
+        return HostJournal(host.name, parse_read(host.name, result.stdout, query),
                            warnings=tuple(line for line in result.stderr.splitlines() if line.strip()))
     except TransportError as error:
         return HostJournal(host.name, error=str(error))
@@ -93,12 +96,11 @@ class Follow:
     """
 
     def __init__(self, hosts: Sequence[Host], queries: Sequence[JournalQuery], trust_on_first_use: bool = False,
-                 reconnect_seconds: float = RECONNECT_SECONDS,
-                 connect_to: Callable[[Host], Transport] | None = None) -> None:
+                 reconnect_seconds: float = RECONNECT_SECONDS) -> None:
         self.events: queue.Queue[HostJournal | JournalEntry | Notice] = queue.Queue()
         self.stop = threading.Event()
         self.reconnect_seconds = reconnect_seconds
-        self._connect = connect_to or (lambda host: connect(host.connection, trust_on_first_use=trust_on_first_use))
+        self._connect = lambda host: connect(host.connection, trust_on_first_use=trust_on_first_use)
         self._threads = [threading.Thread(target=self._run, args=(host, query), daemon=True, name=f"follow {host.name}")
                          for host, query in zip(hosts, queries)]
 

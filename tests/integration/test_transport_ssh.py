@@ -8,6 +8,7 @@ image running only sshd (sshd_fixture.start_sudo_host).
 
 import os
 import stat
+import threading
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -26,7 +27,7 @@ from sshd_fixture import (
 
 from fleetctl.facts import gather, probe_hosts
 from fleetctl.lab.images import ImageRecipe
-from fleetctl.transport import Result, SSHTransport, TransportError, connect
+from fleetctl.transport import STOPPED, Result, SSHTransport, TransportError, connect
 
 
 @pytest.fixture(scope="module")
@@ -383,6 +384,37 @@ def test_a_connection_that_dies_under_a_command_is_a_one_line_error(transport):
         transport.run(script='kill -9 "$PPID"\nsleep 30\n', timeout=60)
     assert str(lost.value) == "web1: connection lost while running a command"
     assert time.monotonic() - started < 20  # noticed, not waited out to the command's end
+
+
+def test_stream_hands_over_the_output_as_it_comes_until_the_command_exits(transport):
+    chunks: list[tuple[float, bytes]] = []
+    started = time.monotonic()
+    result = transport.stream(["sh", "-c", "echo one; sleep 1; echo two; echo err >&2; exit 3"],
+                              lambda chunk: chunks.append((time.monotonic() - started, chunk)), threading.Event())
+    assert result == Result(3, "", "err\n")
+    assert b"".join(chunk for _, chunk in chunks) == b"one\ntwo\n"
+    assert chunks[0][1] == b"one\n" and chunks[0][0] < 0.9  # before the command ended
+
+
+def test_stream_stopped_ends_the_command_on_the_host(transport, tmp_path):
+    stop = threading.Event()
+    pid_file = tmp_path / "pid"
+    threading.Timer(0.5, stop.set).start()
+    result = transport.stream(["sh", "-c", f"echo $$ > {pid_file}; while echo tick; do sleep 0.1; done"],
+                              lambda chunk: None, stop)
+    assert result.exit_code == STOPPED
+    pid = int(pid_file.read_text())
+    deadline = time.monotonic() + 10
+    while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:  # its next echo meets a closed pipe
+        time.sleep(0.1)
+    assert not Path(f"/proc/{pid}").exists()
+
+
+def test_a_stream_whose_connection_dies_is_a_one_line_error(transport):
+    with pytest.raises(TransportError) as lost:
+        transport.stream(["sh", "-c", 'echo started; kill -9 "$PPID"; sleep 30'], lambda chunk: None,
+                         threading.Event())
+    assert str(lost.value) == "web1: connection lost while running a command"
 
 
 def test_a_command_that_ignores_a_large_stdin_still_times_out(transport):
