@@ -14,7 +14,7 @@ its own package and from lower layers (tests/unit/test_layers.py enforces it):
     7. render, roles, build                    the unit and the roles' files, as text; the release's artifacts
     8. deploy                                  one host: its state, its steps, their execution
     9. rollout                                 hosts in batches, thresholds, the record
-   10. plan, status, logs, adhoc               what each host is and would get; what runs there; its journal; ad-hoc commands
+   10. plan, status, logs, adhoc               what each host is and would get; what runs there, its journal, a command
    11. lab                                     local test hosts in Docker
    12. cli                                     arguments in, text and exit codes out
 """

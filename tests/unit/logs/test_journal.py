@@ -1,4 +1,5 @@
-"""The journalctl commands as data, the parser on a recorded `journalctl --output json`, chunks cut anywhere, --since."""
+"""The journalctl commands as data, the parser on a recorded `journalctl --output json` (in chunks cut anywhere
+too), --since."""
 
 import json
 from datetime import datetime
@@ -83,8 +84,10 @@ def test_missing_optional_fields_are_none_and_a_repeated_field_is_its_values():
     assert (entry.message, entry.identifier, entry.pid, entry.priority) == ("a\nb", None, None, None)
 
 
-@pytest.mark.parametrize("line", ["not json", "{}", '{"__CURSOR": "c"}', '{"__CURSOR": "c", "__REALTIME_TIMESTAMP": "x"}',
-                                  '[1, 2]', '{"__CURSOR": "c", "__REALTIME_TIMESTAMP": "1", "MESSAGE": {"a": 1}}'])
+@pytest.mark.parametrize("line", [
+    "not json", "{}", "[1, 2]", '{"__CURSOR": "c"}', '{"__CURSOR": "c", "__REALTIME_TIMESTAMP": "x"}',
+    '{"__CURSOR": "c", "__REALTIME_TIMESTAMP": "1", "MESSAGE": {"a": 1}}',
+])
 def test_a_line_that_is_not_an_entry_is_a_one_line_error(line):
     with pytest.raises(JournalParseError) as failed:
         parse_entry("h", line)
