@@ -129,7 +129,7 @@ def _follow(hosts: Sequence[Host], queries: Sequence[JournalQuery], trust_on_fir
     window = ReorderWindow()
     first: dict[str, HostJournal] = {}  # each host's journal so far: they are merged whole, printed once all came
     early: list[tuple[JournalEntry, float]] = []  # new lines that came before that
-    signal.signal(signal.SIGTERM, _interrupt)
+    previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         while True:
             due = window.next_due()
@@ -158,7 +158,7 @@ def _follow(hosts: Sequence[Host], queries: Sequence[JournalQuery], trust_on_fir
     except KeyboardInterrupt:
         pass
     finally:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGTERM, previous)
         follow.close()
         for entry in window.drain():
             printer.entry(entry)

@@ -65,8 +65,9 @@ def read_command(query: JournalQuery) -> list[str]:
         argv += ["--since", f"@{query.since}"]
     if query.lines is not None:
         # Newest first, said outright: journalctl turns --lines with --grep into --reverse by itself (252 and
-        # later; systemd#36068), so the order is the same whether a pattern is given or not.
-        argv += ["--lines", str(query.lines), "--reverse"]
+        # later; systemd#36068), so the order is the same whether a pattern is given or not. At least one: `-n 0`
+        # shows none, but a follow needs the newest one's cursor to start after it.
+        argv += ["--lines", str(max(query.lines, 1)), "--reverse"]
     return argv
 
 
@@ -76,10 +77,14 @@ def found_nothing(query: JournalQuery, exit_code: int, stdout: str, stderr: str)
     return query.grep is not None and exit_code == 1 and not stdout.strip() and not stderr.strip()
 
 
-def parse_read(host: str, output: str, query: JournalQuery) -> list[JournalEntry]:
-    """read_command's output, in the journal's order (oldest first)."""
+def parse_read(host: str, output: str, query: JournalQuery) -> tuple[list[JournalEntry], str | None]:
+    """read_command's output: the entries to show, in the journal's order (oldest first), and the cursor a
+    follow starts after (None: there was no entry to show)."""
     entries = parse_entries(host, output)
-    return entries[::-1] if query.lines is not None else entries
+    if query.lines is None:
+        return entries, entries[-1].cursor if entries else None
+    entries.reverse()
+    return entries[len(entries) - query.lines:], entries[-1].cursor if entries else None
 
 
 def follow_command(query: JournalQuery, cursor: str | None) -> list[str]:

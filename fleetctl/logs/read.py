@@ -29,13 +29,9 @@ class HostJournal:
 
     host: str
     entries: list[JournalEntry] = field(default_factory=list)
+    cursor: str | None = None  # where the entries read end (shown or not: `-n 0`): a follow starts after it
     error: str | None = None  # one line naming the host
     warnings: tuple[str, ...] = ()  # what journalctl said on stderr of a read that worked
-
-    @property
-    def cursor(self) -> str | None:
-        """Where the entries shown end: a follow resumes after it."""
-        return self.entries[-1].cursor if self.entries else None
 
 
 @dataclass(frozen=True)
@@ -59,7 +55,8 @@ def read_journal(transport: Transport, host: Host, query: JournalQuery) -> HostJ
         if not result.ok:
             cause = (result.stderr.strip().splitlines() or [f"exit code {result.exit_code}"])[-1]
             return HostJournal(host.name, error=f"{host.name}: journalctl failed: {cause}")
-        return HostJournal(host.name, parse_read(host.name, result.stdout, query),
+        entries, cursor = parse_read(host.name, result.stdout, query)
+        return HostJournal(host.name, entries, cursor,
                            warnings=tuple(line for line in result.stderr.splitlines() if line.strip()))
     except TransportError as error:
         return HostJournal(host.name, error=str(error))

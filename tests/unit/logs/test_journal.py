@@ -28,9 +28,20 @@ def test_read_command_asks_for_the_units_entries_with_the_querys_limits():
 
 def test_the_last_lines_come_newest_first_and_are_put_back_in_the_journals_order():
     # journalctl reverses --lines with --grep on its own: fleetctl asks for --reverse always, and turns it back.
+    entries = parse_entries("web1", RECORDED)
     newest_first = "\n".join(reversed(RECORDED.splitlines()))
-    assert parse_read("web1", newest_first, JournalQuery("u", lines=9)) == parse_entries("web1", RECORDED)
-    assert parse_read("web1", RECORDED, JournalQuery("u")) == parse_entries("web1", RECORDED)
+    assert parse_read("web1", newest_first, JournalQuery("u", lines=9)) == (entries, entries[-1].cursor)
+    assert parse_read("web1", newest_first, JournalQuery("u", lines=20)) == (entries, entries[-1].cursor)
+    assert parse_read("web1", RECORDED, JournalQuery("u")) == (entries, entries[-1].cursor)
+    assert parse_read("web1", "", JournalQuery("u", lines=9)) == ([], None)
+
+
+def test_no_lines_asked_for_still_reads_the_newest_one_for_its_cursor():
+    # -n 0 --follow: nothing from before, and the follow starts after the newest entry (without a cursor it
+    # would start at the journal's beginning).
+    assert read_command(JournalQuery("u", lines=0))[-3:] == ["--lines", "1", "--reverse"]
+    newest = RECORDED.splitlines()[-1]
+    assert parse_read("web1", newest, JournalQuery("u", lines=0)) == ([], parse_entry("web1", newest).cursor)
 
 
 def test_a_grep_that_matches_nothing_exits_1_saying_nothing_and_that_is_no_error():
