@@ -1,278 +1,175 @@
-"""Ansible YAML inventory -> Inventory.
+"""An inventory path (a YAML or INI file, a folder of them, or a dynamic inventory) -> Inventory.
 
-Follows Ansible's yaml inventory plugin: top-level keys are groups (children
-of ``all``); a group holds ``hosts``, ``children`` and ``vars``; a host in
-nothing but ``all`` lands in ``ungrouped``. Variables merge in Ansible's order
-(its default VARIABLE_PRECEDENCE): inline vars of all < inline vars of the
-other groups (parents before children) < group_vars/all < group_vars of the
-other groups (parents before children) < inline host vars < host_vars files.
-The defaults of the roles a host lists in fleet_roles sit below all of these.
+The hosts, their order, the groups and each host's merged variables are what
+ansible-core 2.19 gives for the same path (``ansible-inventory --list``).
+Variables merge in Ansible's default VARIABLE_PRECEDENCE, lowest first:
+inline vars of ``all``; inline vars of the host's other groups, sorted by depth,
+then ansible_group_priority, then name; group_vars/all; group_vars of those
+groups in that order; inline host vars; host_vars. group_vars/ and host_vars/
+are read beside the inventory (the file's folder, or the folder given), then
+beside the playbook folder when one is given, which wins, as in Ansible. Each
+layer replaces whole values (Ansible's default hash_behaviour). The defaults of
+the roles a host lists in fleet_roles, and fleetctl's own, sit below all of
+these (fleetctl.inventory.hostvars).
+
+Loading stays cheap for thousands of hosts: nothing is rendered; only fleet_*
+values written as they are (no template) are checked here, so a typo stops
+the command at its file and line before any host is contacted.
 """
 
 import os
-import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
+from fleetctl.inventory.ansiblesource import read_with_ansible
+from fleetctl.inventory.datafiles import DataFiles
 from fleetctl.inventory.errors import InventoryError
-from fleetctl.inventory.hostranges import expand_host_pattern
+from fleetctl.inventory.hostvars import HostVars, InventoryScope
 from fleetctl.inventory.model import Group, Host, Inventory
-from fleetctl.inventory.roledefaults import role_defaults
-from fleetctl.inventory.schema import check_variable, fleet_defaults
+from fleetctl.inventory.rendering import Templates, needs_rendering
+from fleetctl.inventory.schema import FLEET_PREFIX, check_variable
+from fleetctl.inventory.sources import SourceKind, inventory_files, read_static, source_kind
+from fleetctl.inventory.tree import ALL, InventoryTree, hosts_in_order
 from fleetctl.inventory.values import VariableValueError
-from fleetctl.inventory.varsfiles import names_with_vars_files, vars_files_for
-from fleetctl.yamlfile import LocatedMap, load_yaml
-
-ADDRESS_VARIABLES = ("ansible_host", "ansible_ssh_host")
-# An address ssh can take as a destination: no whitespace, and no leading '-'
-# (it would be read as an option).
-_USABLE_ADDRESS = re.compile(r"[^\s-]\S*")
+from fleetctl.inventory.varsfiles import VarsFolder, VarsLayer
+from fleetctl.inventory.vault import Vault, password_file_from
 
 
-def load_inventory(path) -> Inventory:
-    """Read and validate an inventory; any problem raises InventoryError (one line)."""
-    return _InventoryReader(Path(path), str(path)).read()
+def load_inventory(path, vault_password_file: str | None = None, playbook_dir=None) -> Inventory:
+    """Read an inventory; any problem raises InventoryError (one line naming the file and line).
+
+    vault_password_file: for ansible-vault encrypted values and files (default: ANSIBLE_VAULT_PASSWORD_FILE).
+    playbook_dir: a folder whose group_vars/ and host_vars/ also count, above the inventory's (as a playbook's).
+    """
+    vault = Vault(password_file_from(vault_password_file))
+    return _Loader(Path(path), str(path), vault, playbook_dir).load()
 
 
-@dataclass
-class _GroupDraft:
-    name: str
-    parents: list = field(default_factory=list)
-    children: list = field(default_factory=list)
-    hosts: list = field(default_factory=list)
-    inline_vars: dict = field(default_factory=dict)
-    file_vars: dict = field(default_factory=dict)
-    depth: int = 0
+class _InlineLayer:
+    """The vars written in an inventory file for one group or host."""
+
+    __slots__ = ("vars", "origins")
+
+    def __init__(self, node):
+        self.vars, self.origins = node.vars, node.origins
+
+    def where(self, name) -> tuple:
+        return self.origins.get(name, (None, None))
 
 
-@dataclass
-class _HostDraft:
-    name: str
-    shown_at: tuple  # (file, line) where first listed, for errors about the host
-    groups: list = field(default_factory=list)
-    inline_vars: dict = field(default_factory=dict)
-    file_vars: dict = field(default_factory=dict)
-
-
-class _InventoryReader:
-    """One load of one inventory file; holds the drafts while they are built."""
-
-    def __init__(self, path: Path, shown_as: str):
+class _Loader:
+    def __init__(self, path: Path, shown_as: str, vault: Vault, playbook_dir):
         self.path = path
         self.shown_as = shown_as
-        # Like Ansible: group_vars/ sits beside the path as given (a symlinked
-        # inventory uses the folder of the link).
-        self.base_dir = Path(os.path.abspath(path)).parent
-        self.shown_dir = os.path.dirname(shown_as)
-        self.groups: dict[str, _GroupDraft] = {}
-        self.hosts: dict[str, _HostDraft] = {}
-        self.nesting_lines: dict[tuple[str, str], int] = {}  # (parent, child) -> line listing the child
+        self.vault = vault
+        self.tree = InventoryTree()
+        self.files = DataFiles(vault, self.tree.warnings)
+        # group_vars/ sits beside the path as given (for a symlinked inventory file, the link's folder), as in Ansible.
+        folder, shown_folder = (path, shown_as) if path.is_dir() else (path.parent, os.path.dirname(shown_as))
+        self.base_dir = os.path.abspath(folder)
+        self.vars_folders = [VarsFolder(folder, shown_folder, self.files, self.tree.warnings)]
+        if playbook_dir is not None:
+            self.vars_folders.append(VarsFolder(Path(playbook_dir), str(playbook_dir), self.files, self.tree.warnings))
 
-    def read(self) -> Inventory:
-        data = load_yaml(self.path, self.shown_as, InventoryError)
-        if data is None:
-            raise InventoryError("the inventory is empty", self.shown_as, 1)
-        if not isinstance(data, LocatedMap):
-            raise InventoryError("an inventory must be a mapping of groups, starting with all:", self.shown_as, 1)
-        self._group("all")
-        for name, body in data.items():
-            self._read_group(name, body, parent="all" if name != "all" else None, where=data.line_of(name))
-        if not self.hosts:
-            raise InventoryError("the inventory defines no hosts", self.shown_as, data.line)
-        self._place_ungrouped_hosts()
-        self._compute_depths()
-        self._read_vars_files()
+    def load(self) -> Inventory:
+        if not self.path.exists():
+            raise InventoryError("cannot read file: No such file or directory", self.shown_as)
+        self._read_sources()
+        self.tree.reconcile()
+        if not self.tree.hosts:
+            raise InventoryError("the inventory defines no hosts", self.shown_as)
+        self._check_inline_values()
         return self._build()
 
-    # --- structure ---------------------------------------------------------
+    def _read_sources(self):
+        files = inventory_files(self.path, self.shown_as)
+        for file, shown in files:
+            kind = source_kind(file, shown, self.files)
+            if kind is not SourceKind.STATIC:
+                read_with_ansible(str(self.path), self.shown_as, f"{shown} is {kind.value}", self.tree, self.vault)
+                return
+        for file, shown in files:
+            read_static(file, shown, self.files, self.tree)
 
-    def _group(self, name) -> _GroupDraft:
-        if name not in self.groups:
-            self.groups[name] = _GroupDraft(name)
-        return self.groups[name]
+    # --- checks of the values written as they are ------------------------------
 
-    def _read_group(self, name, body, parent, where):
-        if not isinstance(name, str) or not name:
-            raise InventoryError(f"group names must be strings, got {name!r}", self.shown_as, where)
-        group = self._group(name)
-        if parent is not None and parent not in group.parents:
-            group.parents.append(parent)
-            self.groups[parent].children.append(name)
-            self.nesting_lines[(parent, name)] = where
-        if body is None:
-            return
-        if not isinstance(body, LocatedMap):
-            raise InventoryError(
-                f"group {name} must be a mapping of hosts, children and vars", self.shown_as, where
-            )
-        for key, value in body.items():
-            line = body.line_of(key)
-            if key == "vars":
-                group.inline_vars.update(self._checked_vars(value, self.shown_as, line, f"vars of group {name}"))
-            elif key == "hosts":
-                self._read_hosts(name, value, line)
-            elif key == "children":
-                if value is None:
-                    continue
-                if not isinstance(value, LocatedMap):
-                    raise InventoryError(f"children of group {name} must be a mapping of groups", self.shown_as, line)
-                for child, child_body in value.items():
-                    self._read_group(child, child_body, parent=name, where=value.line_of(child))
-            else:
-                raise InventoryError(
-                    f"unexpected key {key} in group {name}: a group holds only hosts, children and vars"
-                    f" (a host written here would be in no group; list it under hosts:)",
-                    self.shown_as, line,
-                )
+    def _check_inline_values(self):
+        for node in (*self.tree.groups.values(), *self.tree.hosts.values()):
+            layer = _InlineLayer(node)
+            for name, value in node.vars.items():
+                self._check(name, value, layer)
 
-    def _read_hosts(self, group_name, hosts, line):
-        if hosts is None:
-            return
-        if not isinstance(hosts, LocatedMap):
-            raise InventoryError(
-                f"hosts of group {group_name} must be a mapping of host names (a list is not valid Ansible YAML)",
-                self.shown_as, line,
-            )
-        for pattern, host_vars in hosts.items():
-            host_line = hosts.line_of(pattern)
-            if not isinstance(pattern, str) or not pattern:
-                raise InventoryError(f"host names must be strings, got {pattern!r}", self.shown_as, host_line)
+    def _check(self, name, value, layer):
+        if isinstance(name, str) and name.startswith(FLEET_PREFIX):
             try:
-                names = expand_host_pattern(pattern)
-            except ValueError as exc:
-                raise InventoryError(str(exc), self.shown_as, host_line) from None
-            checked = self._checked_vars(host_vars, self.shown_as, host_line, f"vars of host {pattern}")
-            for name in names:
-                host = self.hosts.get(name)
-                if host is None:
-                    host = self.hosts[name] = _HostDraft(name, (self.shown_as, host_line))
-                if group_name not in host.groups:
-                    host.groups.append(group_name)
-                    self.groups[group_name].hosts.append(name)
-                host.inline_vars.update(checked)
+                check_variable(name, value, self.base_dir, names_only=needs_rendering(value))
+            except VariableValueError as error:
+                raise InventoryError(str(error), *layer.where(name)) from None
 
-    def _place_ungrouped_hosts(self):
-        for host in self.hosts.values():
-            if host.groups == ["all"]:
-                self._read_group("ungrouped", None, parent="all", where=None)
-                host.groups.append("ungrouped")
-                self.groups["ungrouped"].hosts.append(host.name)
+    def _file_layers(self, layers: list[VarsLayer]) -> list[VarsLayer]:
+        for layer in layers:
+            for name, value in layer.vars.items():
+                self._check(name, value, layer)
+        return layers
 
-    def _compute_depths(self):
-        def visit(name, depth, path):
-            if name in path:
-                cycle = " -> ".join(path[path.index(name):] + [name])
-                line = self.nesting_lines.get((path[-1], name))
-                raise InventoryError(f"groups nest in a cycle: {cycle}", self.shown_as, line)
-            group = self.groups[name]
-            group.depth = max(group.depth, depth)
-            for child in group.children:
-                visit(child, depth + 1, path + [name])
-
-        visit("all", 0, [])
-
-    # --- variables -----------------------------------------------------------
-
-    def _checked_vars(self, mapping, shown_as, line, what) -> dict:
-        if mapping is None:
-            return {}
-        if not isinstance(mapping, LocatedMap):
-            raise InventoryError(f"{what} must be a mapping of variables", shown_as, line)
-        checked = {}
-        for name, value in mapping.items():
-            where = mapping.line_of(name)
-            if name in ADDRESS_VARIABLES and (value is None or (isinstance(value, str) and not value.strip())):
-                raise InventoryError(
-                    f"missing address: {name} is empty (set it, or remove it to use the host name)", shown_as, where
-                )
-            try:
-                checked[name] = check_variable(name, value, self.base_dir)
-            except VariableValueError as exc:
-                raise InventoryError(str(exc), shown_as, where) from None
-        return checked
-
-    def _read_vars_file(self, path: Path) -> dict:
-        shown = os.path.join(self.shown_dir, os.path.relpath(path, self.base_dir))
-        data = load_yaml(path, shown, InventoryError)
-        line = data.line if isinstance(data, LocatedMap) else 1
-        return self._checked_vars(data, shown, line, "a vars file")
-
-    def _read_vars_files(self):
-        for group in self.groups.values():
-            for path in vars_files_for(self.base_dir, "group_vars", group.name):
-                group.file_vars.update(self._read_vars_file(path))
-        for name, path in names_with_vars_files(self.base_dir, "host_vars"):
-            if name not in self.hosts:
-                shown = os.path.join(self.shown_dir, os.path.relpath(path, self.base_dir))
-                raise InventoryError(
-                    f"host {name} has vars here but is in no group of the inventory", shown, 1
-                )
-        for host in self.hosts.values():
-            for path in vars_files_for(self.base_dir, "host_vars", host.name):
-                host.file_vars.update(self._read_vars_file(path))
-
-    # --- result --------------------------------------------------------------
-
-    def _group_order(self, names):
-        def priority(name):
-            value = self.groups[name].inline_vars.get("ansible_group_priority", 1)
-            return value if isinstance(value, int) else 1
-
-        return sorted(names, key=lambda name: (self.groups[name].depth, priority(name), name))
-
-    def _ancestors(self, host: _HostDraft) -> set[str]:
-        found = set()
-        pending = list(host.groups)
-        while pending:
-            name = pending.pop()
-            if name not in found:
-                found.add(name)
-                pending.extend(self.groups[name].parents)
-        return found
+    # --- the result --------------------------------------------------------------
 
     def _build(self) -> Inventory:
+        tree = self.tree
+        # (folder, group) -> its group_vars files, read once for every host of the group
+        group_files = {(index, name): self._file_layers(folder.group_layers(name))
+                       for index, folder in enumerate(self.vars_folders) for name in tree.groups}
+        scope = InventoryScope(Templates(), self.vault, self.base_dir,
+                               lambda: {name: hosts_in_order(tree.groups, name) for name in tree.groups})
+        ancestors = {name: tree.ancestors(name) for name in tree.groups}
         hosts = []
-        for draft in self.hosts.values():
-            groups = self._group_order(self._ancestors(draft) | {"all"})
-            inventory_vars: dict = {}
-            all_group = self.groups["all"]
-            others = [self.groups[name] for name in groups if name != "all"]
-            # Ansible's default VARIABLE_PRECEDENCE: every inline group var
-            # (all first) is below every group_vars file (all first).
-            layers = [all_group.inline_vars] + [group.inline_vars for group in others]
-            layers += [all_group.file_vars] + [group.file_vars for group in others]
-            layers += [draft.inline_vars, draft.file_vars]
+        for name in tree.hosts_in_order(ALL):
+            node = tree.hosts[name]
+            member_of = {ALL}
+            for group in node.direct_groups:
+                member_of.add(group)
+                member_of |= ancestors[group]
+            groups = sorted(member_of, key=lambda group: (tree.groups[group].depth, tree.groups[group].priority, group))
+            layers = self._host_layers(node, groups, group_files)
+            merged: dict = {}
             for layer in layers:
-                inventory_vars.update(layer)
-            # Role defaults sit below everything the inventory sets (Ansible's role defaults).
-            from_roles: dict = {}
-            for role_path in inventory_vars.get("fleet_roles", ()):
-                from_roles.update(role_defaults(Path(role_path)))
-            merged = {**fleet_defaults(), **from_roles, **inventory_vars}
-            self._check_address(draft, merged)
-            hosts.append(Host(draft.name, tuple(groups), MappingProxyType(merged)))
+                merged.update(layer.vars)
+            inventory_vars = MappingProxyType(merged)
+            variables = HostVars(
+                name, inventory_vars, _where_in(layers), scope,
+                group_names=sorted(group for group in groups if group != ALL),
+                inventory_file=os.path.abspath(node.source) if node.source else None,
+                listed_at=node.where,
+            )
+            scope.hostvars[name] = variables
+            hosts.append(Host(name, tuple(groups), variables, inventory_vars, self.base_dir))
         groups = {
-            draft.name: Group(
-                name=draft.name,
-                parents=tuple(draft.parents),
-                children=tuple(draft.children),
-                hosts=tuple(draft.hosts),
-                depth=draft.depth,
-            )
-            for draft in self.groups.values()
+            node.name: Group(node.name, tuple(node.parents), tuple(node.children), tuple(node.hosts), node.depth,
+                             node.priority)
+            for node in tree.groups.values()
         }
-        return Inventory(self.shown_as, hosts, groups)
+        return Inventory(self.shown_as, hosts, groups, tuple(tree.warnings))
 
-    def _check_address(self, draft: _HostDraft, merged: dict):
-        if merged.get("ansible_connection") == "local":
-            return
-        explicit = next((merged[name] for name in ADDRESS_VARIABLES if merged.get(name) is not None), None)
-        address = explicit if explicit is not None else draft.name
-        if not _USABLE_ADDRESS.fullmatch(address):
-            shown_as, line = draft.shown_at
-            why = f"ansible_host {address!r}" if explicit is not None else f"its name {address!r}"
-            raise InventoryError(
-                f"host {draft.name} has no usable address: {why} cannot be an SSH destination; set ansible_host",
-                shown_as, line,
-            )
+    def _host_layers(self, node, groups: list[str], group_files: dict) -> list:
+        """The host's variable layers, lowest first (Ansible's VARIABLE_PRECEDENCE)."""
+        tree = self.tree
+        others = [group for group in groups if group != ALL]
+        layers: list = [_InlineLayer(tree.groups[ALL])]
+        layers += [_InlineLayer(tree.groups[group]) for group in others]
+        folders = range(len(self.vars_folders))
+        layers += [layer for index in folders for layer in group_files[index, ALL]]
+        layers += [layer for index in folders for group in others for layer in group_files[index, group]]
+        layers.append(_InlineLayer(node))
+        for folder in self.vars_folders:
+            layers += self._file_layers(folder.host_layers(node.name))
+        return layers
+
+
+def _where_in(layers: list):
+    """name -> (file, line) of the layer whose value won (looked up only for an error message)."""
+    def where(name) -> tuple:
+        for layer in reversed(layers):
+            if name in layer.vars:
+                return layer.where(name)
+        return None, None
+    return where

@@ -1,37 +1,30 @@
 """What an inventory is once loaded: hosts, groups and how to reach each host."""
 
 import functools
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from fleetctl.inventory.app import AppSpec
+from fleetctl.inventory.connection_vars import ConnectionSpec, connection_spec
 from fleetctl.inventory.limit import select_hosts
 from fleetctl.inventory.settings import (
     PolicySettings, RolloutSettings, app_settings, policy_settings, rollout_settings,
 )
+from fleetctl.inventory.tree import hosts_in_order
 
-
-@dataclass(frozen=True)
-class ConnectionSpec:
-    """How to reach one host; None means "let ~/.ssh/config (or ssh's default) decide"."""
-
-    name: str
-    address: str
-    port: int | None
-    user: str | None
-    key_file: str | None
-    connection: str  # 'ssh' | 'local'
-    become: bool
-    known_hosts_file: str | None
-    ssh_common_args: str | None
-    trust_on_first_use: bool = False  # fleet_trust_on_first_use: record unknown host keys
+__all__ = ["ConnectionSpec", "Group", "Host", "Inventory"]
 
 
 @dataclass(frozen=True)
 class Host:
     name: str
-    groups: tuple[str, ...]  # every group the host is in, ancestors included, 'all' first
-    vars: MappingProxyType = field(hash=False, compare=False)  # merged; every fleet_* present
+    groups: tuple[str, ...]  # every group the host is in, ancestors included, in merge order: 'all' first
+    # Its variables with every fleet_* present, rendered (jinja2) and checked when read (fleetctl.inventory.hostvars).
+    vars: Mapping = field(hash=False, compare=False)
+    # Its inventory variables exactly as `ansible-inventory --list` shows them: merged, not rendered.
+    inventory_vars: Mapping = field(default_factory=lambda: MappingProxyType({}), hash=False, compare=False)
+    base_dir: str = field(default=".", compare=False)  # the inventory's folder: relative paths start there
 
     @functools.cached_property
     def app(self) -> AppSpec | None:
@@ -47,44 +40,28 @@ class Host:
     def rollout(self) -> RolloutSettings:
         return rollout_settings(self.vars)
 
-    @property
+    @functools.cached_property
     def connection(self) -> ConnectionSpec:
-        v = self.vars
-        return ConnectionSpec(
-            name=self.name,
-            address=_first(v, "ansible_host", "ansible_ssh_host") or self.name,
-            port=_first(v, "ansible_port", "ansible_ssh_port"),
-            user=_first(v, "ansible_user", "ansible_ssh_user"),
-            key_file=_first(v, "ansible_ssh_private_key_file", "ansible_private_key_file"),
-            connection=v.get("ansible_connection", "ssh"),
-            become=v.get("ansible_become", False),
-            known_hosts_file=v.get("fleet_known_hosts_file"),
-            ssh_common_args=v.get("ansible_ssh_common_args"),
-            trust_on_first_use=v.get("fleet_trust_on_first_use", False),
-        )
-
-
-def _first(variables, *names):
-    for name in names:
-        if variables.get(name) is not None:
-            return variables[name]
-    return None
+        """How to reach it; a problem with its connection variables is in .problem (the host fails when contacted)."""
+        return connection_spec(self.name, self.vars, self.base_dir)
 
 
 @dataclass(frozen=True)
 class Group:
     name: str
     parents: tuple[str, ...]
-    children: tuple[str, ...]
+    children: tuple[str, ...]  # in the order they were added, as Ansible keeps them
     hosts: tuple[str, ...]  # hosts listed directly in this group
     depth: int  # longest path from 'all'; deeper groups win when vars merge
+    priority: int = 1  # ansible_group_priority: among groups of one depth, higher wins
 
 
 @dataclass(frozen=True)
 class Inventory:
     path: str
-    hosts: list[Host]
-    groups: dict[str, Group]
+    hosts: list[Host]  # in Ansible's order (the hosts of `all`)
+    groups: dict[str, Group]  # in the order they were declared; 'all' and 'ungrouped' first
+    warnings: tuple[str, ...] = ()  # where Ansible would warn and go on: one line each
 
     def host(self, name: str) -> Host:
         for host in self.hosts:
@@ -93,7 +70,11 @@ class Inventory:
         raise KeyError(name)
 
     def hosts_in_group(self, group_name: str) -> list[Host]:
-        return [host for host in self.hosts if group_name in host.groups]
+        """The group's hosts, its children's included, in Ansible's order for the group (its `groups` variable)."""
+        by_name = {host.name: host for host in self.hosts}
+        if group_name not in self.groups:
+            return []
+        return [by_name[name] for name in hosts_in_order(self.groups, group_name)]
 
     def select(self, limit: str | None) -> list[Host]:
         """Hosts matching an Ansible-style --limit, in inventory order."""

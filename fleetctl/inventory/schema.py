@@ -3,8 +3,8 @@
 fleetctl's settings live in the inventory like any Ansible variable, so a
 group of Pis can differ from a group of servers. Any ``fleet_*`` name not
 declared here is an error (a typo would otherwise be silently ignored).
-``ansible_*`` connection variables are type-checked too; all other variables
-pass through untouched.
+Other variables pass through untouched (connection variables are checked when
+their host is contacted).
 """
 
 import difflib
@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 from fleetctl.domain import Mode, Scheduling
 from fleetctl.facts.model import KINDS
-from fleetctl.inventory.connection_vars import ANSIBLE_VARIABLE_TYPES
 from fleetctl.inventory.hooks import Hooks
 from fleetctl.inventory.rolepaths import Roles
 from fleetctl.inventory.values import (
@@ -155,21 +154,23 @@ FLEET_VARIABLES: tuple[Variable, ...] = (
 FLEET_VARIABLES_BY_NAME = {variable.name: variable for variable in FLEET_VARIABLES}
 
 
-def check_variable(name, value, base_dir):
-    """Validate and normalise one variable; raise VariableValueError naming it."""
+def check_variable(name, value, base_dir, names_only: bool = False):
+    """Validate and normalise one fleet_* variable; raise VariableValueError naming it.
+
+    Other variables pass through untouched (connection variables are checked
+    when their host is contacted: fleetctl.inventory.connection_vars).
+    names_only: only say whether a fleet_* name exists (the value is a template, checked once rendered).
+    """
     if not isinstance(name, str):
         raise VariableValueError(f"variable names must be strings, got {describe_value(name)}")
-    if name.startswith(FLEET_PREFIX):
-        variable = FLEET_VARIABLES_BY_NAME.get(name)
-        if variable is None:
-            raise VariableValueError(_unknown_message(name))
-        if value is None and variable.default is None:
-            return None  # null unsets a variable a parent group set (a load balancer group has no app)
-        return variable.check(value, base_dir)
-    checker = ANSIBLE_VARIABLE_TYPES.get(name)
-    if checker is None:
-        return value  # user variables and other ansible_* pass through untouched
-    return checker.check(name, value, base_dir)
+    if not name.startswith(FLEET_PREFIX):
+        return value
+    variable = FLEET_VARIABLES_BY_NAME.get(name)
+    if variable is None:
+        raise VariableValueError(_unknown_message(name))
+    if names_only or (value is None and variable.default is None):
+        return value  # null unsets a variable a parent group set (a load balancer group has no app)
+    return variable.check(value, base_dir)
 
 
 def _unknown_message(name: str) -> str:

@@ -18,8 +18,9 @@ class ConnectionSpecLike(Protocol):
     connection: str  # "ssh" or "local"
     become: bool
     known_hosts_file: str | None
-    # Also read when present: ssh_common_args (str | None) and
-    # trust_on_first_use (bool, the inventory's fleet_trust_on_first_use).
+    # Also read when present: ssh_common_args (str | None),
+    # trust_on_first_use (bool, the inventory's fleet_trust_on_first_use) and
+    # problem (str | None: why the host's variables do not allow a connection).
 
 
 def connect(spec: ConnectionSpecLike, trust_on_first_use: bool = False, ssh_config_file: str | None = None) -> Transport:
@@ -29,6 +30,9 @@ def connect(spec: ConnectionSpecLike, trust_on_first_use: bool = False, ssh_conf
     trust_on_first_use argument (the command line) or by the spec (the inventory).
     ssh_config_file replaces ~/.ssh/config and /etc/ssh/ssh_config (tests, CI).
     """
+    problem = getattr(spec, "problem", None)
+    if problem:
+        raise TransportError(problem)
     if spec.connection == "local":
         return LocalTransport(spec.name, become=spec.become)
     if spec.connection != "ssh":
