@@ -7,6 +7,7 @@ rendered, never at module level: an inventory without roles or an app
 """
 
 import shlex
+from collections import ChainMap
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
@@ -35,3 +36,9 @@ def environment(loader: "jinja2.BaseLoader | None" = None, lstrip_blocks: bool =
     env.filters["quote"] = lambda value: shlex.quote(str(value))
     env.filters.update(filters or {})
     return env
+
+
+def render(template: "jinja2.Template", variables: Mapping) -> str:
+    """Render without copying ``variables``: a lazy mapping (a host's variables) renders only the names the template reads."""
+    context = template.new_context(ChainMap(variables, template.globals), shared=True)
+    return template.environment.concat(template.root_render_func(context))

@@ -36,7 +36,25 @@ def err() -> "Console":
     return Console(stderr=True)
 
 
-inventory_argument = click.argument("inventory", type=click.Path(path_type=Path, dir_okay=False))
+def _remember(context: click.Context, parameter: click.Parameter, value):
+    context.meta[f"fleetctl.{parameter.name}"] = value
+    return value
+
+
+def inventory_argument(command):
+    """The INVENTORY argument (a file or a folder of them) and the options for reading it."""
+    command = click.option(
+        "--playbook-dir", type=click.Path(path_type=Path, file_okay=False), expose_value=False, callback=_remember,
+        help="Also read group_vars/ and host_vars/ in this folder, above the inventory's (as beside a playbook).",
+    )(command)
+    command = click.option(
+        "--vault-password-file", metavar="FILE", expose_value=False, callback=_remember,
+        help="Password file (or executable printing it) for ansible-vault encrypted variables and files;"
+             " default: $ANSIBLE_VAULT_PASSWORD_FILE. Needs ansible-core: pip install 'fleetctl[ansible]'.",
+    )(command)
+    return click.argument("inventory", type=click.Path(path_type=Path))(command)
+
+
 limit_option = click.option(
     "--limit", "-l", metavar="PATTERN",
     help="Hosts or groups to act on: names or globs, comma-separated, '!' excludes (Ansible's --limit).",
@@ -60,10 +78,20 @@ def select_hosts(inventory: Path, limit: str | None) -> list[Host]:
 def load_selection(inventory: Path, limit: str | None) -> tuple[Inventory, list[Host]]:
     """The inventory and the hosts --limit selects, or exit 2 with the one-line error."""
     try:
-        loaded = load_inventory(inventory)
+        loaded = read_inventory(inventory)
         return loaded, loaded.select(limit)
     except InputError as error:
         raise bad_input(str(error)) from None
+
+
+def read_inventory(inventory: Path) -> Inventory:
+    """Load the inventory as the command line's options say, printing its warnings; InventoryError when it is bad."""
+    meta = click.get_current_context().meta
+    loaded = load_inventory(inventory, vault_password_file=meta.get("fleetctl.vault_password_file"),
+                            playbook_dir=meta.get("fleetctl.playbook_dir"))
+    for warning in loaded.warnings:
+        err().print(f"Warning: {warning}", markup=False, highlight=False, soft_wrap=True)
+    return loaded
 
 
 def is_interactive() -> bool:

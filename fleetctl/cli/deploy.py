@@ -13,14 +13,13 @@ from fleetctl.build.cache import ArtifactCache
 from fleetctl.build.errors import BuildFailed
 from fleetctl.cli.common import (
     EXIT_HOST_FAILED, bad_input, connector, err, forks_option, inventory_argument, is_interactive, limit_option,
-    out, select_hosts, tofu_option,
+    out, read_inventory, select_hosts, tofu_option,
 )
 from fleetctl.deploy.job import HostOutcome
 from fleetctl.deploy.lock import this_process
 from fleetctl.domain import HostResult
 from fleetctl.errors import InputError
 from fleetctl.facts.probecache import ProbeCache
-from fleetctl.inventory import load_inventory
 from fleetctl.plan import DeployRefused, Jobs, build_hosts_for, build_jobs
 from fleetctl.roles.render import inventory_roles
 from fleetctl.rollout import record as records
@@ -92,7 +91,7 @@ def _rollout(inventory: Path, limit: str | None, forks: int, as_json: bool, trus
              rollback: bool = False, rollback_to: str | None = None) -> None:
     command = "rollback" if rollback else "deploy"
     try:
-        loaded = load_inventory(inventory)
+        loaded = read_inventory(inventory)
         hosts = loaded.select(limit)
         connect_to = connector(loaded, trust_on_first_use)
         prepared = build_jobs(hosts, inventory_roles(loaded, hosts), label, forks, trust_on_first_use,

@@ -20,6 +20,7 @@ import json
 import os
 import re
 import shlex
+from collections import ChainMap
 from collections.abc import Mapping
 from typing import Any
 
@@ -85,7 +86,7 @@ class Templates:
             template = self._compiled.get(source)
             if template is None:
                 template = self._compiled[source] = self.environment.from_string(source)
-            context = template.new_context(_WithGlobals(scope, self.environment.globals), shared=True)
+            context = template.new_context(ChainMap(scope, template.globals), shared=True)
             parts = [part for part in template.root_render_func(context) if part is not None]
             if not parts:
                 return None
@@ -101,28 +102,6 @@ class Templates:
             raise TemplateFailure(f"template syntax error: {error.message}") from None
         except (jinja2.TemplateError, ArithmeticError, TypeError, ValueError, LookupError) as error:
             raise TemplateFailure(f"template error: {error}") from None
-
-
-class _WithGlobals(Mapping):
-    """The host's scope, then jinja2's globals (range, dict, lookup...): what a template's names resolve to."""
-
-    def __init__(self, scope: Mapping, globals_: Mapping):
-        self.scope, self.globals = scope, globals_
-
-    def __getitem__(self, name):
-        if name in self.scope:
-            return self.scope[name]
-        return self.globals[name]
-
-    def __contains__(self, name) -> bool:
-        return name in self.scope or name in self.globals
-
-    def __iter__(self):
-        yield from self.scope
-        yield from self.globals
-
-    def __len__(self) -> int:
-        return len(self.scope) + len(self.globals)
 
 
 def _text(part) -> str:

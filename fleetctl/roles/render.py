@@ -11,7 +11,8 @@ reported with no host touched.
 """
 
 import functools
-from collections.abc import Sequence
+from collections import ChainMap
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -19,7 +20,7 @@ from types import MappingProxyType
 from fleetctl.domain import HOOK_POINTS, Command, Hook
 from fleetctl.inventory import Host, Inventory, InventoryError, RoleError
 from fleetctl.roles.role import Role, RoleHook, load_role
-from fleetctl.templating import environment
+from fleetctl.templating import environment, render
 
 
 @functools.cache
@@ -91,27 +92,30 @@ class _Context:
 
     def __init__(self, inventory: Inventory):
         self.inventory = inventory
-        self.hostvars = {host.name: dict(host.vars) for host in inventory.hosts}
+        # Each host's variables render when a template reads them (a host it never reads never fails it).
+        self.hostvars = {host.name: host.vars for host in inventory.hosts}
         self.groups = {name: [host.name for host in inventory.hosts_in_group(name)] for name in inventory.groups}
         self.groups.setdefault("all", [host.name for host in inventory.hosts])
 
     def inventory_hostnames(self, pattern: str) -> list[str]:
         return [host.name for host in self.inventory.select(pattern)]
 
-    def of(self, host: Host, **extra) -> dict:
-        return {
-            **host.vars, "inventory_hostname": host.name,
-            "group_names": [name for name in host.groups if name != "all"],
+    def of(self, host: Host, **extra) -> Mapping:
+        magic = {
+            "inventory_hostname": host.name,
+            "group_names": sorted(name for name in host.groups if name != "all"),
             "groups": self.groups, "hostvars": self.hostvars, "inventory_hostnames": self.inventory_hostnames,
             **extra,
         }
+        scope = getattr(host.vars, "template_scope", None)
+        return scope(**magic) if scope else ChainMap(magic, host.vars)
 
 
-def _render(role: Role, host: Host, what: str, text: str, variables: dict) -> str:
+def _render(role: Role, host: Host, what: str, text: str, variables: Mapping) -> str:
     import jinja2  # see fleetctl.templating
 
     try:
-        return _strings().from_string(text).render(variables)
+        return render(_strings().from_string(text), variables)
     except (jinja2.TemplateError, InventoryError) as error:
         raise RoleError(f"host {host.name}: role {role.name}: {what}: {error}") from None
 
@@ -127,7 +131,7 @@ def _render_files(role: Role, host: Host, context: _Context) -> list[RenderedFil
             raise RoleError(f"host {host.name}: role {role.name}: {template.src} would go to {path!r},"
                             " not an absolute path without '..' or spaces")
         try:
-            content = role.template(template.src).render(variables)
+            content = render(role.template(template.src), variables)
         except (jinja2.TemplateError, InventoryError) as error:
             where = f"templates/{template.src}"
             line = getattr(error, "lineno", None)
@@ -140,7 +144,7 @@ def _render_files(role: Role, host: Host, context: _Context) -> list[RenderedFil
     return files
 
 
-def _render_command(role: Role, host: Host, what: str, command: Command, variables: dict) -> Command:
+def _render_command(role: Role, host: Host, what: str, command: Command, variables: Mapping) -> Command:
     if isinstance(command, str):
         return _render(role, host, what, command, variables)
     return tuple(_render(role, host, what, word, variables) for word in command)

@@ -113,3 +113,55 @@ def test_a_template_that_cannot_render_is_exit_2_before_any_host(site):
     result = invoke("plan", str(inventory))
     assert result.exit_code == 2
     assert result.stderr.strip() == "Error: host here: role site: templates/site.conf.j2: 'nope' is undefined"
+
+
+HERE_AND_A_DOCKER_HOST = """
+all:
+  hosts:
+    here: {ansible_connection: local}
+    box: {ansible_connection: docker, ansible_become: "{{ wants_root }}", wants_root: true}
+  children:
+    weird-name: {hosts: {here: }}
+"""
+
+
+def test_a_host_fleetctl_cannot_contact_fails_alone_and_only_when_selected(tmp_path):
+    inventory = tmp_path / "hosts.yml"
+    inventory.write_text(HERE_AND_A_DOCKER_HOST)
+    selected = invoke("plan", str(inventory), "--limit", "here", "--json")
+    assert selected.exit_code == 0, selected.stderr
+    assert [row["host"] for row in json.loads(selected.stdout)] == ["here"]
+    every = invoke("plan", str(inventory), "--json")
+    assert every.exit_code == 1
+    rows = {row["host"]: row for row in json.loads(every.stdout)}
+    assert rows["here"]["error"] is None
+    assert rows["box"]["error"] == "box: unknown connection 'docker' (expected ssh or local)"
+
+
+def test_inventory_warnings_go_to_stderr_and_the_command_goes_on(tmp_path):
+    inventory = tmp_path / "hosts.yml"
+    inventory.write_text(HERE_AND_A_DOCKER_HOST)
+    result = invoke("facts", str(inventory), "--limit", "here")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.startswith(f"Warning: {inventory}:7: group name 'weird-name' has characters")
+    assert json.loads(result.stdout)[0]["host"] == "here"
+
+
+def test_an_inventory_folder_of_ini_and_yaml_files(tmp_path):
+    (tmp_path / "inventory").mkdir()
+    (tmp_path / "inventory" / "01-local.ini").write_text("[local]\nhere ansible_connection=local\n")
+    (tmp_path / "inventory" / "02-more.yml").write_text("local:\n  vars: {fleet_kind: server}\n")
+    result = invoke("plan", str(tmp_path / "inventory"), "--json")
+    assert result.exit_code == 0, result.stderr
+    [row] = json.loads(result.stdout)
+    assert row["host"] == "here" and row["kind"] == "server"
+
+
+def test_a_bad_ini_line_is_exit_2_naming_the_file_line_and_quoting_it(tmp_path):
+    inventory = tmp_path / "hosts"
+    inventory.write_text("[web]\nweb1 ansible_host=10.0.0.1 become\n")
+    result = invoke("plan", str(inventory))
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        f"Error: {inventory}:2: expected key=value after the host name, got 'become' (read as an INI inventory;"
+        " the line: web1 ansible_host=10.0.0.1 become)")
