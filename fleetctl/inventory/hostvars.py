@@ -21,7 +21,7 @@ from fleetctl.inventory.rendering import Templates, TemplateFailure, needs_rende
 from fleetctl.inventory.roledefaults import role_defaults_layer
 from fleetctl.inventory.schema import FLEET_PREFIX, FLEET_VARIABLES_BY_NAME, check_variable, fleet_defaults
 from fleetctl.inventory.values import VariableValueError
-from fleetctl.inventory.vault import Vault
+from fleetctl.inventory.vault import Vault, VaultError
 from fleetctl.yamlfile import EncryptedValue
 
 Where = tuple  # (file as shown, line or None)
@@ -153,6 +153,8 @@ class HostVars(Mapping):
                     if failure.undefined:
                         raise UndefinedVariable(message, *where, detail=str(failure)) from None
                     raise InventoryError(message, *where) from None
+                except VaultError as error:
+                    raise VaultError(error.message, *where) if error.path is None else error from None
             secret = frame[2][0]
             if secret:
                 self._secret.add(name)
@@ -176,7 +178,7 @@ class HostVars(Mapping):
     def _decrypt(self, name: str):
         def decrypt(value: EncryptedValue) -> str:
             self._mark_secret()
-            return self._scope.vault.decrypt(value.ciphertext, f"host {self.host}: variable {name}")
+            return self._scope.vault.decrypt(value.ciphertext, f"host {self.host}: {name}")
         return decrypt
 
     def _note_secret(self, name: str):

@@ -112,9 +112,17 @@ def _text(part) -> str:
 
 def _environment():
     import jinja2.nativetypes
+    from jinja2 import nodes
+
+    class CodeGenerator(jinja2.nativetypes.NativeCodeGenerator):
+        def _output_child_to_const(self, node, frame, finalize):
+            # jinja2 folds constant expressions into text ("{{ 5 }}" -> "5"); Ansible keeps their type.
+            if not isinstance(node, nodes.TemplateData):
+                raise nodes.Impossible()
+            return super()._output_child_to_const(node, frame, finalize)
 
     class Environment(jinja2.nativetypes.NativeEnvironment):
-        pass
+        code_generator_class = CodeGenerator
 
     environment = Environment(undefined=jinja2.StrictUndefined, trim_blocks=True, autoescape=False)
     environment.filters.update(FILTERS)

@@ -165,3 +165,26 @@ def test_a_bad_ini_line_is_exit_2_naming_the_file_line_and_quoting_it(tmp_path):
     assert result.stderr.strip() == (
         f"Error: {inventory}:2: expected key=value after the host name, got 'become' (read as an INI inventory;"
         " the line: web1 ansible_host=10.0.0.1 become)")
+
+
+def test_vault_encrypted_variables_with_a_password_file_and_no_secret_in_the_output(tmp_path, monkeypatch):
+    from ..inventory.ansible_oracle import vault_encrypt
+
+    def vaulted(text: str) -> str:
+        return "!vault |\n" + "\n".join("        " + line for line in vault_encrypt(text, "pw").splitlines())
+
+    (tmp_path / "password").write_text("pw\n")
+    inventory = tmp_path / "hosts.yml"
+    inventory.write_text(f"all:\n  hosts:\n    here:\n      ansible_connection: local\n"
+                         f"      fleet_kind: {vaulted('server')}\n      fleet_app_name: shop\n"
+                         f"      fleet_app_port: {vaulted('s3cret-port')}\n")
+    by_option = invoke("plan", str(inventory), "--vault-password-file", str(tmp_path / "password"))
+    assert by_option.exit_code == 2
+    assert by_option.stderr.strip() == (f"Error: {inventory}:13: host here: fleet_app_port must be integer 1..65535;"
+                                        " its value comes from ansible-vault and is not shown")
+    inventory.write_text(inventory.read_text().replace("      fleet_app_name: shop\n", ""))
+    monkeypatch.setenv("ANSIBLE_VAULT_PASSWORD_FILE", str(tmp_path / "password"))
+    by_environment = invoke("plan", str(inventory), "--json")
+    assert by_environment.exit_code == 0, by_environment.stderr
+    assert json.loads(by_environment.stdout)[0]["kind"] == "server"
+    assert "s3cret" not in by_option.output + by_environment.output

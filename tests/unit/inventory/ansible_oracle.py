@@ -21,11 +21,15 @@ os.environ.setdefault("ANSIBLE_CONFIG", str(_EMPTY_CONFIG))
 pytest.importorskip("ansible")
 
 from ansible import constants  # noqa: E402
+from ansible.errors import AnsibleUndefinedVariable  # noqa: E402, F401 - for tests that expect it
 from ansible.inventory import group as group_module  # noqa: E402
 from ansible.inventory.manager import InventoryManager  # noqa: E402
 from ansible.parsing.dataloader import DataLoader  # noqa: E402
-from ansible.parsing.vault import EncryptedString, VaultLib, get_file_vault_secret  # noqa: E402
+from ansible.parsing.vault import (  # noqa: E402
+    EncryptedString, VaultLib, VaultSecretsContext, get_file_vault_secret,
+)
 from ansible.utils.display import Display  # noqa: E402
+from ansible.vars.hostvars import HostVars  # noqa: E402
 from ansible.vars.manager import VariableManager  # noqa: E402
 
 from fleetctl.yamlfile import EncryptedValue  # noqa: E402
@@ -111,12 +115,15 @@ class AnsibleView:
             secret = get_file_vault_secret(filename=vault_password_file, vault_id="default", loader=loader)
             secret.load()
             loader.set_vault_secrets([("default", secret)])
-            self.vault = VaultLib([("default", secret)])
+            # What ansible's command line sets up once per process: the secrets templates decrypt with.
+            VaultSecretsContext._current = VaultSecretsContext([("default", secret)])
         warning = Display.warning
         Display.warning = lambda display, *args, **kwargs: self.warnings.append(str(kwargs.get("msg", *args[:1])))
         try:
             self.manager = InventoryManager(loader, sources=[str(path)])
             self.variables = VariableManager(loader=loader, inventory=self.manager)
+            # What a play's task queue sets up: templates can read other hosts' variables.
+            self.variables._hostvars = HostVars(inventory=self.manager, variable_manager=self.variables, loader=loader)
         finally:
             Display.warning = warning
 
@@ -183,3 +190,10 @@ def ansible_host_pattern(pattern: str) -> tuple[list[str], int | None]:
 
     names, port = BaseFileInventoryPlugin()._expand_hostpattern(pattern)
     return list(names), port
+
+
+def vault_encrypt(plaintext: str, password: str) -> str:
+    """ansible-vault's ciphertext of plaintext (what `ansible-vault encrypt_string` writes under !vault)."""
+    from ansible.parsing.vault import VaultSecret
+
+    return VaultLib([("default", VaultSecret(password.encode()))]).encrypt(plaintext).decode()
