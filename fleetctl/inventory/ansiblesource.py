@@ -6,8 +6,9 @@ plugins are for, so the whole inventory path goes to its InventoryManager
 inventory variables are copied into the tree. group_vars/, host_vars/ and
 variable precedence are then fleetctl's, as for any inventory. ansible-core
 reads its own configuration (ansible.cfg) for this, as ansible-inventory
-would, and prints its own warnings. Strings a plugin or script gives are not
-templated (ansible-core does not trust them as templates either).
+would, and prints its own warnings. A string is templated where ansible-core
+trusts it as a template (what its YAML, INI and script readers give), else
+used as written (UnsafeText).
 """
 
 from fleetctl.inventory.errors import InventoryError
@@ -26,8 +27,12 @@ def read_with_ansible(path: str, shown_as: str, why: str, tree: InventoryTree, v
         from ansible.errors import AnsibleError
         from ansible.inventory.manager import InventoryManager
         from ansible.parsing.dataloader import DataLoader
+        from ansible.plugins.loader import init_plugin_loader
+        from ansible.utils.collection_loader import AnsibleCollectionConfig
     except ImportError:
         raise InventoryError(f"{why}: fleetctl reads it with ansible-core: {INSTALL_HINT}", shown_as) from None
+    if AnsibleCollectionConfig.collection_finder is None:  # what ansible's command line does first: finds collections
+        init_plugin_loader()
     loader = DataLoader()
     if vault.password_file is not None:
         loader.set_vault_secrets(vault.secrets(shown_as))
