@@ -15,7 +15,7 @@ import yaml
 from fleetctl.errors import InputError
 
 try:
-    from yaml import CParser as _FastParser
+    from yaml.cyaml import CParser as _FastParser
 except ImportError:  # PyYAML built without libyaml
     _FastParser = None
 

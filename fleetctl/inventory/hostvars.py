@@ -11,6 +11,7 @@ a command. Errors name the host and the variable, and the file and line that
 set it; a value that comes from ansible-vault is never shown.
 """
 
+import functools
 import os
 import threading
 from collections.abc import Callable, Iterator, Mapping
@@ -70,10 +71,17 @@ class HostVars(Mapping):
         self._values: dict = {}
         self._secret: set[str] = set()
         self._defaults: dict | None = None  # name -> (value, where) below the inventory's
-        self.magic = {
-            "inventory_hostname": host,
-            "inventory_hostname_short": _short_name(host),
-            "group_names": group_names,
+        self._group_names = group_names
+        self._inventory_file = inventory_file
+
+    @functools.cached_property
+    def magic(self) -> dict:
+        """Ansible's magic variables of the host (those it sets per host)."""
+        inventory_file = self._inventory_file
+        return {
+            "inventory_hostname": self.host,
+            "inventory_hostname_short": _short_name(self.host),
+            "group_names": self._group_names,
             "inventory_file": inventory_file,
             "inventory_dir": os.path.dirname(inventory_file) if inventory_file else None,
         }

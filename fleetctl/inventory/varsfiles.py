@@ -11,6 +11,7 @@ An empty file adds nothing; a file that is not a mapping is an error.
 """
 
 import os
+import stat
 from pathlib import Path
 
 from fleetctl.inventory.datafiles import DataFiles
@@ -40,11 +41,11 @@ class VarsFolder:
     """group_vars/ and host_vars/ beside one inventory source (or a playbook)."""
 
     def __init__(self, folder: Path, shown_as: str, files: DataFiles, warnings: list[str]):
-        self.folder = Path(os.path.realpath(folder))
+        self.folder = os.path.realpath(folder)
         self.shown_as = shown_as
         self.files = files
         self.warnings = warnings
-        self._roots: dict[str, Path | None] = {}
+        self._entries: dict[str, set[str] | None] = {}
 
     def group_layers(self, name: str) -> list[VarsLayer]:
         return self._layers(GROUP_VARS, name)
@@ -53,13 +54,14 @@ class VarsFolder:
         return self._layers(HOST_VARS, name)
 
     def _layers(self, kind: str, name: str) -> list[VarsLayer]:
-        root = self._root(kind)
-        if root is None or name.startswith(os.sep):  # Ansible skips names that are paths (chroot hosts)
+        entries = self._listing(kind)
+        if not entries or name.startswith(os.sep):  # Ansible skips names that are paths (chroot hosts)
             return []
+        root = os.path.join(self.folder, kind)
         layers = []
-        for path in find_vars_files(root, name):
-            shown = os.path.join(self.shown_as, os.path.relpath(path, self.folder))
-            data = self.files.data(path, shown)
+        for path in find_vars_files(root, name, entries):
+            shown = os.path.join(self.shown_as, kind, path[len(root) + 1:])
+            data = self.files.data(Path(path), shown)
             if not data:
                 continue
             if not isinstance(data, dict):
@@ -68,36 +70,45 @@ class VarsFolder:
             layers.append(VarsLayer(data, shown))
         return layers
 
-    def _root(self, kind: str) -> Path | None:
-        if kind not in self._roots:
-            root = self.folder / kind
-            if root.is_dir():
-                self._roots[kind] = root
-            else:
-                self._roots[kind] = None
-                if root.exists():
-                    self.warnings.append(f"{os.path.join(self.shown_as, kind)}: not a folder, skipped (as Ansible)")
-        return self._roots[kind]
+    def _listing(self, kind: str) -> set[str] | None:
+        """The names in group_vars/ (or host_vars/), listed once: thousands of hosts need no stat each."""
+        if kind not in self._entries:
+            root = os.path.join(self.folder, kind)
+            try:
+                self._entries[kind] = set(os.listdir(root))
+            except NotADirectoryError:
+                self._entries[kind] = None
+                self.warnings.append(f"{os.path.join(self.shown_as, kind)}: not a folder, skipped (as Ansible)")
+            except OSError:
+                self._entries[kind] = None
+        return self._entries[kind]
 
 
-def find_vars_files(root: Path, name: str) -> list[Path]:
+def find_vars_files(root: str, name: str, entries: set[str] | None = None) -> list[str]:
+    """The files for NAME in root (entries: root's listing, when known)."""
     for extension in ("",) + VARS_EXTENSIONS:
-        candidate = root / f"{name}{extension}"
-        if candidate.exists():
-            return files_in(candidate) if candidate.is_dir() else [candidate]
+        entry = f"{name}{extension}"
+        if entries is not None and entry not in entries:
+            continue
+        candidate = os.path.join(root, entry)
+        try:
+            mode = os.stat(candidate).st_mode
+        except OSError:  # missing, or a broken link: Ansible goes on to the next name
+            continue
+        return files_in(candidate) if stat.S_ISDIR(mode) else [candidate]
     return []
 
 
-def files_in(folder: Path) -> list[Path]:
+def files_in(folder: str) -> list[str]:
     found = []
     for entry in sorted(os.listdir(folder)):
         if entry.startswith(".") or entry.endswith("~"):
             continue
-        path = folder / entry
+        path = os.path.join(folder, entry)
         extension = os.path.splitext(entry)[1]
-        if path.is_dir():
+        if os.path.isdir(path):
             if not extension:
                 found.extend(files_in(path))
-        elif path.is_file() and (not extension or extension in VARS_EXTENSIONS):
+        elif os.path.isfile(path) and (not extension or extension in VARS_EXTENSIONS):
             found.append(path)
     return found
