@@ -93,15 +93,13 @@ class HostVars(Mapping):
     # --- Mapping -------------------------------------------------------------
 
     def __getitem__(self, name):
-        if name in self._values:
-            self._note_secret(name)
-            return self._values[name]
-        raw, where = self._raw(name)
         with self._scope.lock:
             if name not in self._values:
+                raw, where = self._raw(name)
                 self._values[name] = self._resolve(name, raw, where)
-        self._note_secret(name)
-        return self._values[name]
+            if name in self._secret:
+                self._mark_secret()
+            return self._values[name]
 
     def __contains__(self, name) -> bool:
         return name in self.inventory_vars or name in self._default_layer()
@@ -188,10 +186,6 @@ class HostVars(Mapping):
             self._mark_secret()
             return self._scope.vault.decrypt(value.ciphertext, f"host {self.host}: {name}")
         return decrypt
-
-    def _note_secret(self, name: str):
-        if name in self._secret:
-            self._mark_secret()
 
     def _mark_secret(self):
         for _, _, secret in self._scope.in_progress:
