@@ -1,4 +1,4 @@
-"""Ansible YAML inventories: hosts, groups, merged variables, --limit, and each host's typed settings."""
+"""Ansible inventories (YAML, INI, folders, dynamic): hosts, groups, merged variables, --limit, and each host's typed settings."""
 
 from fleetctl.inventory.app import FLEET_ETC, AppSpec
 from fleetctl.inventory.docs import variables_markdown

@@ -15,6 +15,7 @@ import functools
 import os
 import threading
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from fleetctl.inventory.errors import InventoryError
@@ -37,6 +38,15 @@ class UndefinedVariable(InventoryError):
         self.detail = detail
 
 
+@dataclass
+class _Reading:
+    """A variable being rendered; secret: it read an encrypted value (its errors must not show it)."""
+
+    host: str
+    name: str
+    secret: bool = False
+
+
 class InventoryScope:
     """What the hosts of one inventory share while their variables render: templates, vault, hosts, groups."""
 
@@ -49,7 +59,7 @@ class InventoryScope:
         self._groups: dict | None = None
         # One lock for every host: a template may read another host's variables (hostvars[...]).
         self.lock = threading.RLock()
-        self.in_progress: list[tuple[str, str, list]] = []  # (host, variable, [reads a secret]) being rendered
+        self.in_progress: list[_Reading] = []  # the variables being rendered, outermost first
 
     @property
     def groups(self) -> dict:
@@ -143,12 +153,12 @@ class HostVars(Mapping):
 
     def _resolve(self, name: str, raw, where: Where):
         scope = self._scope
-        if any(host == self.host and variable == name for host, variable, _ in scope.in_progress):
-            chain = " -> ".join(variable for host, variable, _ in scope.in_progress if host == self.host)
+        if any(reading.host == self.host and reading.name == name for reading in scope.in_progress):
+            chain = " -> ".join(reading.name for reading in scope.in_progress if reading.host == self.host)
             raise InventoryError(f"host {self.host}: {name}: its template refers back to itself ({chain} -> {name})",
                                  *where)
-        frame = (self.host, name, [isinstance(raw, EncryptedValue)])
-        scope.in_progress.append(frame)
+        reading = _Reading(self.host, name, secret=isinstance(raw, EncryptedValue))
+        scope.in_progress.append(reading)
         try:
             value = raw
             if needs_rendering(raw):
@@ -161,14 +171,13 @@ class HostVars(Mapping):
                     raise InventoryError(message, *where) from None
                 except VaultError as error:
                     raise VaultError(error.message, *where) if error.path is None else error from None
-            secret = frame[2][0]
-            if secret:
+            if reading.secret:
                 self._secret.add(name)
-            if name.startswith(FLEET_PREFIX):
-                value = self._checked(name, value, where, secret)
+            if isinstance(name, str) and name.startswith(FLEET_PREFIX):
+                value = self._checked(name, value, where, reading.secret)
             return value
         finally:
-            scope.in_progress.remove(frame)
+            scope.in_progress.remove(reading)
 
     def _checked(self, name: str, value, where: Where, secret: bool):
         try:
@@ -178,7 +187,7 @@ class HostVars(Mapping):
             if secret:
                 variable = FLEET_VARIABLES_BY_NAME.get(name)
                 expected = variable.type.label if variable else "a valid value"
-                message = f"{name} must be {expected}; its value comes from ansible-vault and is not shown"
+                message = f"{name}: the value (from ansible-vault, not shown) is not a valid {expected}"
             raise InventoryError(f"host {self.host}: {message}", *where) from None
 
     def _decrypt(self, name: str):
@@ -188,8 +197,8 @@ class HostVars(Mapping):
         return decrypt
 
     def _mark_secret(self):
-        for _, _, secret in self._scope.in_progress:
-            secret[0] = True
+        for reading in self._scope.in_progress:  # each of them depends on the secret
+            reading.secret = True
 
 
 class _Scope(Mapping):

@@ -122,6 +122,7 @@ class _Loader:
         scope = InventoryScope(Templates(), self.vault, self.base_dir,
                                lambda: {name: hosts_in_order(tree.groups, name) for name in tree.groups})
         ancestors = {name: tree.ancestors(name) for name in tree.groups}
+        inline = {name: _InlineLayer(node) for name, node in tree.groups.items()}
         hosts = []
         for name in tree.hosts_in_order(ALL):
             node = tree.hosts[name]
@@ -130,7 +131,7 @@ class _Loader:
                 member_of.add(group)
                 member_of |= ancestors[group]
             groups = sorted(member_of, key=lambda group: (tree.groups[group].depth, tree.groups[group].priority, group))
-            layers = self._host_layers(node, groups, group_files)
+            layers = self._host_layers(node, groups, inline, group_files)
             merged: dict = {}
             for layer in layers:
                 merged.update(layer.vars)
@@ -150,12 +151,11 @@ class _Loader:
         }
         return Inventory(self.shown_as, hosts, groups, tuple(tree.warnings))
 
-    def _host_layers(self, node, groups: list[str], group_files: dict) -> list:
+    def _host_layers(self, node, groups: list[str], inline: dict, group_files: dict) -> list:
         """The host's variable layers, lowest first (Ansible's VARIABLE_PRECEDENCE)."""
-        tree = self.tree
         others = [group for group in groups if group != ALL]
-        layers: list = [_InlineLayer(tree.groups[ALL])]
-        layers += [_InlineLayer(tree.groups[group]) for group in others]
+        layers: list = [inline[ALL]]
+        layers += [inline[group] for group in others]
         folders = range(len(self.vars_folders))
         layers += [layer for index in folders for layer in group_files[index, ALL]]
         layers += [layer for index in folders for group in others for layer in group_files[index, group]]

@@ -1,8 +1,9 @@
 """A host's fleet_* variables as typed settings: its app, its policy overrides, its part in the rollout.
 
-The loader has checked each variable's type; these are the objects the rest of
-fleetctl reads (never host.vars["fleet_*"]). They are built on first use, per
-host, so a host left out by --limit never fails a command, as in Ansible.
+A host's variables are rendered and checked against their types when read
+(fleetctl.inventory.hostvars); these are the objects the rest of fleetctl
+reads (never host.vars["fleet_*"]). They are built on first use, per host, so
+a host left out by --limit never fails a command, as in Ansible.
 """
 
 from collections.abc import Mapping

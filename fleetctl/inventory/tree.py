@@ -19,8 +19,8 @@ UNGROUPED = "ungrouped"
 PRIORITY_VARIABLE = "ansible_group_priority"
 
 Where = tuple  # (file as shown, line or None)
-# Names Jinja reads as constants or operators: never variables (Ansible's list).
 _NOT_A_VARIABLE_NAME = re.compile(r"^[\d\W]|\W")  # Ansible's test of a group name
+# Names Jinja reads as constants or operators: never variables (Ansible's list).
 _JINJA_KEYWORDS = frozenset({"true", "false", "none", "True", "False", "None", "not"})
 
 
@@ -42,7 +42,6 @@ class HostNode:
     name: str
     where: Where  # where it was first listed
     source: str | None  # the inventory file it was first listed in (Ansible's inventory_file)
-    port: int | None = None
     direct_groups: list = field(default_factory=list)
     vars: dict = field(default_factory=dict)
     origins: dict = field(default_factory=dict)
@@ -54,6 +53,7 @@ class InventoryTree:
         self.hosts: dict[str, HostNode] = {}
         self.warnings: list[str] = []
         self.source: str | None = None  # the file being read, for hosts' inventory_file
+        self._warned_names: set[str] = set()
         self.add_group(ALL, (None, None))
         self.add_group(UNGROUPED, (None, None))
         self.add_child(ALL, UNGROUPED, (None, None))
@@ -66,7 +66,7 @@ class InventoryTree:
         if name not in self.groups:
             self.groups[name] = GroupNode(name, where=where)
             if _NOT_A_VARIABLE_NAME.search(name):
-                self.warnings.append(_at(where, f"group name {name!r} has characters other than letters, digits"
+                self.warnings.append(located(where, f"group name {name!r} has characters other than letters, digits"
                                                 " and '_' or starts with a digit: Ansible warns about it and keeps it"))
         return name
 
@@ -174,18 +174,12 @@ class InventoryTree:
             group.depth = depth(name)
 
     def _check_name(self, name, where: Where):
-        if not isinstance(name, str):
-            raise InventoryError(f"variable names must be strings, got {name!r}", *where)
-        valid = name.isidentifier() and name.isascii() and name not in _JINJA_KEYWORDS
-        if not valid and name not in self._warned_names:
-            self._warned_names.add(name)
-            self.warnings.append(_at(where, f"variable name {name!r} is not a valid Ansible variable name"
+        valid = isinstance(name, str) and name.isidentifier() and name.isascii() and name not in _JINJA_KEYWORDS
+        if not valid and repr(name) not in self._warned_names:
+            self._warned_names.add(repr(name))
+            self.warnings.append(located(where, f"variable name {name!r} is not a valid Ansible variable name"
                                             " (letters, digits and '_', not starting with a digit);"
                                             " ansible-core accepts it with a deprecation warning"))
-
-    @property
-    def _warned_names(self) -> set:
-        return self.__dict__.setdefault("_warned", set())
 
 
 def descendants_in_order(groups: Mapping, group: str) -> list[str]:
@@ -220,13 +214,9 @@ def hosts_in_order(groups: Mapping, group: str) -> list[str]:
     return list(found)
 
 
-def _at(where: Where, message: str) -> str:
+def located(where: Where, message: str) -> str:
+    """``file:line: message`` for a warning, as errors are written."""
     path, line = where
     if path is None:
         return message
     return f"{path}:{line}: {message}" if line else f"{path}: {message}"
-
-
-def located(where: Where, message: str) -> str:
-    """``file:line: message`` for a warning, as errors are written."""
-    return _at(where, message)

@@ -180,8 +180,8 @@ def test_vault_encrypted_variables_with_a_password_file_and_no_secret_in_the_out
                          f"      fleet_app_port: {vaulted('s3cret-port')}\n")
     by_option = invoke("plan", str(inventory), "--vault-password-file", str(tmp_path / "password"))
     assert by_option.exit_code == 2
-    assert by_option.stderr.strip() == (f"Error: {inventory}:13: host here: fleet_app_port must be integer 1..65535;"
-                                        " its value comes from ansible-vault and is not shown")
+    assert by_option.stderr.strip() == (f"Error: {inventory}:13: host here: fleet_app_port: the value (from"
+                                        " ansible-vault, not shown) is not a valid integer 1..65535")
     inventory.write_text(inventory.read_text().replace("      fleet_app_name: shop\n", ""))
     monkeypatch.setenv("ANSIBLE_VAULT_PASSWORD_FILE", str(tmp_path / "password"))
     by_environment = invoke("plan", str(inventory), "--json")

@@ -99,10 +99,10 @@ def test_a_vault_value_that_is_not_valid_for_its_variable_is_not_shown(tmp_path)
         f"      user_secret: {vaulted('Not A User', 6)}\n")}) / "hosts.yml"
     host = load_inventory(path, vault_password_file=str(tmp_path / "password")).host("h1")
     port_error = str(pytest.raises(InventoryError, lambda: host.vars["fleet_app_port"]).value)
-    assert port_error == (f"{path}:5: host h1: fleet_app_port must be integer 1..65535; its value comes from"
-                          " ansible-vault and is not shown")
+    assert port_error == (f"{path}:5: host h1: fleet_app_port: the value (from ansible-vault, not shown) is not a"
+                          " valid integer 1..65535")
     user_error = str(pytest.raises(InventoryError, lambda: host.vars["fleet_app_user"]).value)
-    assert "Not A User" not in user_error and "ansible-vault and is not shown" in user_error
+    assert "Not A User" not in user_error and "(from ansible-vault, not shown)" in user_error
 
 
 def test_the_json_form_of_a_vault_value(tmp_path):
