@@ -9,6 +9,7 @@ import click
 
 from fleetctl.errors import InputError
 from fleetctl.inventory import Host, Inventory, InventoryError, load_inventory
+from fleetctl.inventory.limit import select_hosts as limit_hosts
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -57,7 +58,8 @@ def inventory_argument(command):
 
 limit_option = click.option(
     "--limit", "-l", metavar="PATTERN",
-    help="Hosts or groups to act on: names or globs, comma-separated, '!' excludes (Ansible's --limit).",
+    help="Hosts or groups to act on, as Ansible's --limit: names, globs or ~regex, joined by ',' or ':'; "
+         "'&' intersects, '!' excludes, group[0] or group[1:3] picks by position, @file reads a pattern a line.",
 )
 forks_option = click.option("--forks", "-f", type=click.IntRange(min=1), default=10, show_default=True,
                             help="Hosts contacted in parallel.")
@@ -79,7 +81,7 @@ def load_selection(inventory: Path, limit: str | None) -> tuple[Inventory, list[
     """The inventory and the hosts --limit selects, or exit 2 with the one-line error."""
     try:
         loaded = read_inventory(inventory)
-        return loaded, loaded.select(limit)
+        return loaded, limited(loaded, limit)
     except InputError as error:
         raise bad_input(str(error)) from None
 
@@ -89,9 +91,18 @@ def read_inventory(inventory: Path) -> Inventory:
     meta = click.get_current_context().meta
     loaded = load_inventory(inventory, vault_password_file=meta.get("fleetctl.vault_password_file"),
                             playbook_dir=meta.get("fleetctl.playbook_dir"))
-    for warning in loaded.warnings:
-        err().print(f"Warning: {warning}", markup=False, highlight=False, soft_wrap=True)
+    for message in loaded.warnings:
+        warning(message)
     return loaded
+
+
+def limited(inventory: Inventory, limit: str | None) -> list[Host]:
+    """The hosts --limit selects, after a warning on stderr for each pattern that matched nothing (as Ansible)."""
+    return limit_hosts(inventory, limit, warn=warning)
+
+
+def warning(message: str) -> None:
+    err().print(f"Warning: {message}", markup=False, highlight=False, soft_wrap=True)
 
 
 def is_interactive() -> bool:

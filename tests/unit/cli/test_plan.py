@@ -37,9 +37,14 @@ def test_bad_policy_override_names_host_and_variable_exit_2(tmp_path):
     assert "fleet_workers" in result.stderr or "fleet_mode" in result.stderr
 
 
-def test_unknown_limit_is_bad_input():
-    result = invoke("plan", str(REPO / "inventories/local.yaml"), "--limit", "nosuchhost")
+def test_a_limit_that_leaves_no_host_is_bad_input_after_ansibles_warning():
+    inventory = str(REPO / "inventories/local.yaml")
+    result = invoke("plan", inventory, "--limit", "nosuchhost")
     assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "Warning: Could not match supplied host pattern, ignoring: nosuchhost",
+        f"Error: --limit 'nosuchhost' leaves no host of {inventory} to act on",
+    ]
 
 
 def test_plan_of_this_machine_over_the_local_connection():
