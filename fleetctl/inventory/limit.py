@@ -33,7 +33,8 @@ from fleetctl.inventory.grouphosts import group_host_names
 
 # Names that always exist in Ansible: a pattern naming them matches a group.
 BUILTIN_GROUPS = ("all", "ungrouped")
-# Names for which Ansible makes an implicit localhost (never in `all`, so never selected), without a warning.
+# Names that stand for the inventory's localhost, whichever of them it is named; without one, they select
+# Ansible's implicit localhost (never in `all`, so nothing), and no warning.
 LOCALHOST_NAMES = ("localhost", "127.0.0.1", "::1")
 
 # A pattern ending with [N], [-N], [N:M], [N:] (or the old [N-M]).
@@ -156,7 +157,10 @@ class _Matcher:
                 names.extend(group_host_names(self.groups, group))
         if not matching_groups or expression[0] == "~" or any(c in expression for c in _GLOB_OR_DOMAIN_CHARS):
             names.extend(name for name in self.host_names if matches(name))
-        if not names and not matching_groups and expression not in LOCALHOST_NAMES:
+        if not names and expression in LOCALHOST_NAMES:
+            # Ansible's localhost: the inventory's first host named as one (so '::1' selects 'localhost'), if any.
+            return [name for name in self.host_names if name in LOCALHOST_NAMES][:1]
+        if not names and not matching_groups:
             self.warnings[f"Could not match supplied host pattern, ignoring: {expression}"] = None
         return names
 

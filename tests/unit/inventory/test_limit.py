@@ -96,6 +96,14 @@ def test_ansibles_own_names_match_nothing_without_a_warning(limit):
     assert (selection.hosts, selection.warnings) == ([], ())
 
 
+@pytest.mark.parametrize("limit", ["localhost", "127.0.0.1", "::1"])
+def test_any_localhost_name_selects_the_inventorys_localhost(limit, tmp_path):
+    inventory = tmp_path / "hosts.yaml"
+    inventory.write_text("all:\n  hosts:\n    web1:\n    localhost:\n      ansible_connection: local\n")
+    selection = select(load_inventory(inventory), limit)
+    assert ([host.name for host in selection.hosts], selection.warnings) == (["localhost"], ())
+
+
 def test_an_old_x_y_subscript_still_works_with_ansibles_warning():
     selection = select(load_inventory(PATTERNS), "webservers[0-1]")
     assert [host.name for host in selection.hosts] == ["web1", "web2"]
