@@ -1,0 +1,483 @@
+"""fleetctl reads Ansible inventories as ansible-core 2.19 does: a differential test on real inventories.
+
+Every inventory of tests/data/ansible-inventories/ (gathered from Ansible's docs and tests and from public
+repositories; the SOURCE file of each says where from, at which commit, under which licence) is loaded by
+ansible-core, through its Python API in this process, and by fleetctl. They must agree on:
+
+- the hosts, in the order a play on ``hosts: all`` takes them (``InventoryManager.get_hosts("all")``);
+- the groups, with their hosts and children in order, as ``ansible-inventory --list`` prints them;
+- the groups each host is in;
+- each host's merged variables, as ``ansible-inventory --list`` prints them in ``_meta.hostvars``;
+- for the --limit patterns of PATTERNS, the hosts each selects, in order (``subset`` then
+  ``get_hosts("all")``, what ``ansible-playbook --limit`` acts on), and Ansible's warnings.
+
+Two tests run the real ``ansible-inventory --list`` and ``ansible --list-hosts`` on a few of them, to show
+that the in-process path gives what Ansible's commands print.
+
+Ansible walks the groups below the second level of nesting through Python sets of groups, which hash by
+identity, so for some inventories its host order changes from run to run. While Ansible loads, those sets
+iterate in insertion order (one of the orders Ansible gives, and the one fleetctl documents).
+"""
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from types import MappingProxyType
+
+import pytest
+
+from fleetctl.inventory import Group, Host, Inventory, InventoryError, load_inventory
+from fleetctl.inventory.limit import select
+from fleetctl.inventory.schema import fleet_defaults
+
+CORPUS = Path(__file__).resolve().parents[2] / "data" / "ansible-inventories"
+ANSIBLE_BIN = Path(sys.executable).parent
+
+
+def corpus_inventories() -> dict[str, Path]:
+    """Name -> the inventory path its SOURCE names."""
+    found = {}
+    for source in sorted(CORPUS.glob("*/SOURCE")):
+        [inventory] = [line.split(": ", 1)[1] for line in source.read_text().splitlines() if line.startswith("inventory: ")]
+        found[source.parent.name] = source.parent / inventory
+    return found
+
+
+INVENTORIES = corpus_inventories()
+
+# --limit patterns, spread over the corpus: every form of Ansible's patterns guide, and its corner cases.
+# A (name, text) pair is an @file: the limit "@name" with that file in the working directory.
+PATTERNS = {
+    "docs-multiple-groups": [
+        "webservers:&east", "prod:!dbservers", "east,west,&prod", "webservers[0]", "all[-1]",
+        "*.example.com[1:2]", "~(one|two)\\.", "~ne", "test[5]", "ungrouped", "dbservers[1:]",
+    ],
+    "docs-child-groups": ["prod", "prod:&webservers", "te*", "!prod", "prod[-2]"],
+    "docs-group-structure": ["datacenter[2:]", "network:!spines", "leaf*", "~spine0[12]$", "webservers:leafs", "datacenter[0:0]"],
+    "docs-subgroups-yaml": ["usa", "southeast[1]", "atlanta:raleigh:!atlanta", "northeast", "host[1:2]", "usa:&raleigh"],
+    "docs-basic-yaml": ["mail.example.com:dbservers", "*.example.com:!one*", "three.example.com webservers"],
+    "pi-cluster-ricsanfre": [
+        "k3s_cluster:!k3s_master", "node[1:3]", "node-hp-*", "raspberrypi[0],x86[-1]", "k3s_worker:&x86",
+        "localhost", "~node\\d$", "control", "k3s_*[1]", "fe80::1", "::1",
+        ("retry", "node1\nk3s_worker\n\n!node-hp-3\n"), "@retry,pimaster",
+    ],
+    "ansible-test-inventory-yaml": ["kids:&cousins", "the-maid", "redheads", "k*:c*", "kids[-1]"],
+    "ansible-test-unicode": ["příbor", "p*"],
+    "k3s-ansible": ["192.16.35.12", "agent[0]", "192.16.35.*", "server:agent", "~192\\.16\\.35\\.1[23]", "agent[1-1]"],
+    "kolla-ansible-multinode": ["nova:&compute", "control[0]", "baremetal:!monitoring", "nova-*[0]", "deployment"],
+    "ansible-test-complex-ini": ["parent_3[0:2]", "test_group1:&test_group3", "ihavenogroup", "all:!parent_*"],
+    "ansible-test-lookup-hostnames": ["group01[1:3]", "nogroup*", "group02:!group01", "test20[0-9]"],
+    "ansible-test-order": ["incremental[1:2]", "hostA:hostB"],
+    "ansible-test-path-with-comma": ["localhost", "127.0.0.1"],
+    "docs-connection-vars": ["localhost", "targets:!localhost", "::1"],
+    "trellis-hosts": ["web", "production:staging"],
+}
+PATTERN_CASES = [
+    (name, pattern) for name, patterns in PATTERNS.items() for pattern in patterns if isinstance(pattern, str)
+]
+LIMIT_FILES = {
+    name: dict(pattern for pattern in patterns if isinstance(pattern, tuple)) for name, patterns in PATTERNS.items()
+}
+
+
+@dataclass(frozen=True)
+class View:
+    """One tool's reading of one inventory, in plain Python values."""
+
+    hosts: list[str]  # in the order of `hosts: all`
+    groups: dict  # ansible-inventory --list's groups: name -> {"hosts": [...], "children": [...]}
+    memberships: dict[str, set[str]]  # host -> every group it is in
+    hostvars: dict[str, dict]  # host -> its merged variables
+
+
+def test_the_corpus_has_twenty_inventories_or_more_each_with_its_source():
+    assert len(INVENTORIES) >= 20
+    for name, path in INVENTORIES.items():
+        assert path.exists(), f"{name}: SOURCE names {path}, which is missing"
+    assert sum(len(cases) for cases in PATTERNS.values()) >= 30
+
+
+# --- ansible-core, in this process -------------------------------------------------------------------------
+
+
+class _InsertionOrderedSet:
+    """A set that iterates in insertion order, for Ansible's group walk (see the module's docstring)."""
+
+    def __init__(self, items=()):
+        self._items = dict.fromkeys(items)
+
+    def add(self, item):
+        self._items[item] = None
+
+    def update(self, items):
+        self._items.update(dict.fromkeys(items))
+
+    def difference_update(self, items):
+        for item in list(items):
+            self._items.pop(item, None)
+
+    def copy(self):
+        return _InsertionOrderedSet(self._items)
+
+    def __contains__(self, item):
+        return item in self._items
+
+    def __iter__(self):
+        return iter(self._items)
+
+    def __len__(self):
+        return len(self._items)
+
+    def __repr__(self):
+        return "{" + ", ".join(map(repr, self._items)) + "}"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def ansible_environment(tmp_path_factory):
+    """No ansible.cfg of the machine's, and Ansible's group walk pinned, while this module runs.
+
+    Where Ansible cannot parse an inventory it warns and goes on with no hosts; a deploy tool must stop
+    there, so Ansible is told to fail too, and fleetctl must refuse the same inventories.
+    """
+    config = tmp_path_factory.mktemp("ansible") / "ansible.cfg"
+    config.write_text("[inventory]\nany_unparsed_is_failed = True\n")
+    saved = os.environ.get("ANSIBLE_CONFIG")
+    os.environ["ANSIBLE_CONFIG"] = str(config)  # read when ansible.constants is first imported
+    import ansible.inventory.group as ansible_group
+
+    ansible_group.set = _InsertionOrderedSet
+    yield
+    del ansible_group.set
+    if saved is None:
+        del os.environ["ANSIBLE_CONFIG"]
+    else:
+        os.environ["ANSIBLE_CONFIG"] = saved
+
+
+@cache
+def ansible_manager(path: Path):
+    """(InventoryManager, VariableManager) for one inventory."""
+    from ansible.inventory.manager import InventoryManager
+    from ansible.parsing.dataloader import DataLoader
+    from ansible.vars.manager import VariableManager
+
+    loader = DataLoader()
+    inventory = InventoryManager(loader, sources=[str(path)])
+    return inventory, VariableManager(loader=loader, inventory=inventory)
+
+
+@cache
+def ansible_view(path: Path) -> View:
+    from ansible import constants
+
+    inventory, variables = ansible_manager(path)
+    hosts = inventory.get_hosts("all")
+    groups = {name: ([host.name for host in group.hosts], [child.name for child in group.child_groups])
+              for name, group in inventory.groups.items()}
+    hostvars = {}
+    for host in hosts:
+        merged = variables.get_vars(host=host, include_hostvars=False, stage="all")
+        hostvars[host.name] = {k: v for k, v in merged.items() if k not in constants.INTERNAL_STATIC_VARS}
+    return View(
+        hosts=[host.name for host in hosts],
+        groups=list_groups(groups, {host.name for host in hosts}),
+        memberships={host.name: {group.name for group in host.get_groups()} for host in hosts},
+        hostvars=hostvars,
+    )
+
+
+def ansible_selection(path: Path, limit: str) -> tuple[list[str] | None, list[str]]:
+    """(hosts selected, in order, or None when Ansible refuses the limit; Ansible's warnings)."""
+    import ansible.inventory.manager as manager
+    from ansible.errors import AnsibleError
+
+    inventory, _ = ansible_manager(path)
+    warnings = []
+    real_warning = manager.display.warning
+    manager.display.warning = lambda message, *args, **kwargs: warnings.append(message)
+    try:
+        inventory.clear_caches()  # or a limit seen before is not evaluated again, and warns nothing
+        inventory.subset(limit)
+        return [host.name for host in inventory.get_hosts("all")], warnings
+    except AnsibleError:
+        return None, warnings
+    finally:
+        inventory.subset(None)
+        manager.display.warning = real_warning
+
+
+# --- fleetctl ----------------------------------------------------------------------------------------------
+
+
+@cache
+def fleetctl_inventory(path: Path):
+    return load_inventory(path)
+
+
+@cache
+def fleetctl_view(path: Path) -> View:
+    inventory = fleetctl_inventory(path)
+    groups = {name: (list(group.hosts), list(group.children)) for name, group in inventory.groups.items()}
+    return View(
+        hosts=[host.name for host in inventory.hosts],
+        groups=list_groups(groups, {host.name for host in inventory.hosts}),
+        memberships={host.name: set(host.groups) for host in inventory.hosts},
+        hostvars={host.name: dict(host.vars) for host in inventory.hosts},
+    )
+
+
+def without_fleet_defaults(fleetctl_vars: dict, ansible_vars: dict) -> dict:
+    """fleetctl adds every fleet_* variable at its default, which Ansible has no reason to: those are left out."""
+    defaults = fleet_defaults()
+    return {name: value for name, value in fleetctl_vars.items()
+            if not (name in defaults and name not in ansible_vars and value == defaults[name])}
+
+
+def fleetctl_selection(path: Path, limit: str) -> tuple[list[str] | None, list[str]]:
+    try:
+        selection = select(fleetctl_inventory(path), limit)
+    except InventoryError:
+        return None, []
+    return [host.name for host in selection.hosts], list(selection.warnings)
+
+
+# --- what both are compared as ------------------------------------------------------------------------------
+
+
+def list_groups(groups: dict[str, tuple[list, list]], listed_hosts: set[str]) -> dict:
+    """The groups part of `ansible-inventory --list` (its json_inventory): from all down, empty ones left out."""
+    document: dict = {}
+
+    def visit(name):
+        direct_hosts, children = groups[name]
+        entry = {}
+        if name != "all":
+            entry["hosts"] = [host for host in direct_hosts if host in listed_hosts]
+        entry["children"] = list(children)
+        for child in children:
+            if child not in document:
+                visit(child)
+        entry = {key: value for key, value in entry.items() if value}
+        if entry:
+            document[name] = entry
+        else:
+            document.pop(name, None)
+
+    visit("all")
+    return document
+
+
+def describe(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def first_difference(expected, actual, where: str, names=("Ansible", "fleetctl")) -> str | None:
+    """Where two plain values first differ, in words; None when equal (bool is not int, '1' is not 1)."""
+    left, right = names
+    if isinstance(expected, dict) and isinstance(actual, dict):
+        for key in list(expected) + [key for key in actual if key not in expected]:
+            if key not in actual:
+                return f"{where}[{key!r}]: {left} has {describe(expected[key])}, {right} has nothing"
+            if key not in expected:
+                return f"{where}[{key!r}]: {left} has nothing, {right} has {describe(actual[key])}"
+            found = first_difference(expected[key], actual[key], f"{where}[{key!r}]", names)
+            if found:
+                return found
+        return None
+    if isinstance(expected, (list, tuple)) and isinstance(actual, (list, tuple)):
+        for index, (one, other) in enumerate(zip(expected, actual)):
+            found = first_difference(one, other, f"{where}[{index}]", names)
+            if found:
+                return f"{found} ({left} {describe(list(expected))}, {right} {describe(list(actual))})"
+        if len(expected) != len(actual):
+            return (f"{where}: {left} has {len(expected)} items, {right} {len(actual)}: "
+                    f"{describe(list(expected))} vs {describe(list(actual))}")
+        return None
+    if _kind(expected) != _kind(actual) or expected != actual:
+        return f"{where}: {left} {describe(expected)} ({_kind(expected)}), {right} {describe(actual)} ({_kind(actual)})"
+    return None
+
+
+def _kind(value) -> str:
+    for kind in (bool, int, float, str, type(None), dict, list, tuple, set):
+        if isinstance(value, kind):
+            return "list" if kind is tuple else kind.__name__
+    return type(value).__name__
+
+
+def check(expected, actual, where: str, names=("Ansible", "fleetctl")):
+    difference = first_difference(expected, actual, where, names)
+    if difference:
+        pytest.fail(difference, pytrace=False)
+
+
+# --- the comparisons -----------------------------------------------------------------------------------------
+
+
+def views(name: str) -> tuple[View, View] | None:
+    """(Ansible's view, fleetctl's view) of one inventory, or None when both refuse it.
+
+    Fails in one line when fleetctl cannot load what Ansible loads, or loads what Ansible refuses.
+    """
+    from ansible.errors import AnsibleError
+
+    from fleetctl.errors import InputError
+
+    path = INVENTORIES[name]
+    try:
+        expected = ansible_view(path)
+    except AnsibleError as refused:
+        try:
+            fleetctl_view(path)
+        except InputError:
+            return None
+        pytest.fail(f"fleetctl loads what Ansible refuses: {str(refused).splitlines()[0]}", pytrace=False)
+    try:
+        return expected, fleetctl_view(path)
+    except Exception as error:  # noqa: BLE001 - any failure to load is the finding, shown in one line
+        pytest.fail(f"fleetctl cannot load what Ansible loads ({len(expected.hosts)} hosts): "
+                    f"{type(error).__name__}: {error}", pytrace=False)
+
+
+each_inventory = pytest.mark.parametrize("name", sorted(INVENTORIES))
+
+
+@each_inventory
+def test_same_hosts_in_the_same_order(name):
+    both = views(name)
+    if both is None:  # both refuse it
+        return
+    expected, actual = both
+    check(sorted(expected.hosts), sorted(actual.hosts), "hosts (as sets)")
+    check(expected.hosts, actual.hosts, "hosts in order")
+
+
+@each_inventory
+def test_same_groups_with_their_hosts_and_children_in_order(name):
+    both = views(name)
+    if both is None:  # both refuse it
+        return
+    expected, actual = both
+    check(sorted(expected.groups), sorted(actual.groups), "groups (names)")
+    check(expected.groups, actual.groups, "groups")
+
+
+@each_inventory
+def test_each_host_is_in_the_same_groups(name):
+    both = views(name)
+    if both is None:  # both refuse it
+        return
+    expected, actual = both
+    check({host: sorted(names) for host, names in expected.memberships.items()},
+          {host: sorted(names) for host, names in actual.memberships.items()}, "groups of host")
+
+
+@each_inventory
+def test_each_host_has_the_same_merged_variables(name):
+    both = views(name)
+    if both is None:  # both refuse it
+        return
+    expected, actual = both
+    for host, ansible_vars in expected.hostvars.items():
+        fleetctl_vars = without_fleet_defaults(actual.hostvars.get(host, {}), ansible_vars)
+        check(ansible_vars, fleetctl_vars, f"host {host}: variables")
+
+
+@pytest.mark.parametrize(("name", "limit"), PATTERN_CASES, ids=[f"{name}:{limit}" for name, limit in PATTERN_CASES])
+def test_a_limit_selects_the_same_hosts_in_the_same_order(name, limit, tmp_path, monkeypatch):
+    path = INVENTORIES[name]
+    for file_name, text in LIMIT_FILES[name].items():
+        (tmp_path / file_name).write_text(text)
+    monkeypatch.chdir(tmp_path)  # an @file is relative to the working directory, for both
+    expected_hosts, expected_warnings = ansible_selection(path, limit)
+    views(name)
+    actual_hosts, actual_warnings = fleetctl_selection(path, limit)
+    if expected_hosts is None or actual_hosts is None:
+        assert (expected_hosts is None) == (actual_hosts is None), (
+            f"--limit {limit!r}: Ansible {'refuses it' if expected_hosts is None else expected_hosts}, "
+            f"fleetctl {'refuses it' if actual_hosts is None else actual_hosts}")
+        return
+    check(sorted(expected_hosts), sorted(actual_hosts), f"--limit {limit!r} hosts (as sets)")
+    check(expected_hosts, actual_hosts, f"--limit {limit!r} hosts in order")
+    check(expected_warnings, actual_warnings, f"--limit {limit!r} warnings")
+
+
+def generated_patterns(names: list[str]) -> list[str]:
+    """Every form of pattern over the first names of an inventory (groups, then hosts), pairs joined every way."""
+    patterns = set()
+    for name in names[:12]:
+        patterns |= {name, f"!{name}", f"&{name}", f"{name}[0]", f"{name}[-1]", f"{name}[1:]", f"{name}[1:2]",
+                     f"{name}[5]", f"{name[:3]}*", f"~{name[:2]}", f"{name}*[1]"}
+    for first, second in zip(names[:8], names[1:9]):
+        patterns |= {f"{first}:{second}", f"{first}:&{second}", f"{first}:!{second}", f"!{first},{second}",
+                     f"{first}*[0],{second}", f"{first} {second}"}
+    return sorted(patterns | {"all", "ungrouped", "localhost", "127.0.0.1", "::1", "fe80::1", "nowhere*"})
+
+
+@each_inventory
+def test_patterns_select_what_ansible_selects_on_ansibles_own_reading(name):
+    """The patterns alone: fleetctl's selection over the hosts and groups Ansible read, whatever fleetctl's loader does."""
+    from ansible.errors import AnsibleError
+
+    path = INVENTORIES[name]
+    try:
+        manager, _ = ansible_manager(path)
+    except AnsibleError:
+        return  # nothing to select from: views() checks that fleetctl refuses it too
+    hosts = [Host(host.name, tuple(group.name for group in host.get_groups()), vars=MappingProxyType({}))
+             for host in manager.get_hosts("all")]
+    groups = {group_name: Group(group_name, tuple(parent.name for parent in group.parent_groups),
+                                tuple(child.name for child in group.child_groups),
+                                tuple(host.name for host in group.hosts), group.depth)
+              for group_name, group in manager.groups.items()}
+    as_read_by_ansible = Inventory(str(path), hosts, groups)
+    differences = []
+    for limit in generated_patterns(list(manager.groups) + list(manager.hosts)):
+        expected = ansible_selection(path, limit)
+        try:
+            selection = select(as_read_by_ansible, limit)
+            actual = ([host.name for host in selection.hosts], list(selection.warnings))
+        except InventoryError:
+            actual = (None, [])
+        if expected != actual and not (expected[0] is None and actual[0] is None):
+            differences.append(f"--limit {limit!r}: Ansible {expected}, fleetctl {actual}")
+    if differences:
+        pytest.fail(f"{len(differences)} patterns differ, the first: " + "; ".join(differences[:3]), pytrace=False)
+
+
+# --- the in-process path is what Ansible's commands print -----------------------------------------------------
+
+
+def ansible_command(*args: str, cwd: Path) -> str:
+    environment = {**os.environ, "ANSIBLE_NOCOLOR": "1"}  # ANSIBLE_CONFIG: the empty one
+    done = subprocess.run([str(ANSIBLE_BIN / args[0]), *args[1:]], cwd=cwd, env=environment,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@pytest.mark.parametrize("name", ["ansible-test-var-blending", "pi-cluster-ricsanfre", "trellis-hosts",
+                                  "ansible-test-complex-ini"])
+def test_the_api_gives_what_ansible_inventory_list_prints(name, tmp_path):
+    path = INVENTORIES[name]
+    printed = json.loads(ansible_command("ansible-inventory", "-i", str(path), "--list", cwd=tmp_path))
+    meta = printed.pop("_meta")
+    view = ansible_view(path)
+    api = ("ansible-inventory --list", "the API")
+    # --list leaves out a host without variables
+    hostvars = json.loads(json.dumps({host: variables for host, variables in view.hostvars.items() if variables}))
+    check(meta["hostvars"], hostvars, "_meta.hostvars", api)
+    check(printed, view.groups, "groups", api)
+
+
+def test_the_api_selects_what_ansible_list_hosts_prints(tmp_path):
+    path = INVENTORIES["pi-cluster-ricsanfre"]
+    for limit in ["k3s_cluster:!k3s_master", "raspberrypi[0],x86[-1]", "~node\\d$"]:
+        printed = ansible_command("ansible", "all", "-i", str(path), "--list-hosts", "--limit", limit, cwd=tmp_path)
+        listed = [line.strip() for line in printed.splitlines()[1:] if line.strip()]
+        assert listed == ansible_selection(path, limit)[0], limit
