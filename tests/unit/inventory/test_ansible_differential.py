@@ -56,6 +56,12 @@ PATTERNS = {
         "webservers:&east", "prod:!dbservers", "east,west,&prod", "webservers[0]", "all[-1]",
         "*.example.com[1:2]", "~(one|two)\\.", "~ne", "test[5]", "ungrouped", "dbservers[1:]",
     ],
+    "docs-patterns-webservers": [  # the patterns guide's own examples, on its own inventory
+        "webservers[0]", "webservers[-1]", "webservers[0:2]", "webservers[1:2]", "webservers[1:]", "webservers[:3]",
+        "webservers[2:1]", "*", "cobweb:webbing", "all:!cobweb", "~web", "web*",
+        ("retry", "weber\n\ncobweb\n"), "@retry",
+    ],
+    "docs-patterns-alias": ["host1", "127.0.0.2", "*.not_in_inventory.com"],
     "docs-child-groups": ["prod", "prod:&webservers", "te*", "!prod", "prod[-2]"],
     "docs-group-structure": ["datacenter[2:]", "network:!spines", "leaf*", "~spine0[12]$", "webservers:leafs", "datacenter[0:0]"],
     "docs-subgroups-yaml": ["usa", "southeast[1]", "atlanta:raleigh:!atlanta", "northeast", "host[1:2]", "usa:&raleigh"],
