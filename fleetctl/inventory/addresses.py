@@ -3,8 +3,8 @@
 The grammar is Ansible's (``ansible.parsing.utils.addresses.parse_address``):
 a port follows a name or IPv4 address as ``:NN``, and an IPv6 address only when
 bracketed (``[::1]:22``); ``[1:3]``-style ranges may stand for a name label or
-an address component. ``--limit`` uses it to tell ``fe80::1`` (one pattern)
-from ``web:db`` (two).
+an address component. Inventories use it to split ``host:port`` (hostranges),
+``--limit`` to tell ``fe80::1`` (one pattern) from ``web:db`` (two).
 """
 
 import re

@@ -2,24 +2,14 @@
 
 Written from Ansible's documented behaviour (and tested against ansible-core):
 a trailing ``:N`` is a port when what is left is a valid host name, IPv4 or
-IPv6 address (IPv6 only in brackets); a name that is not valid keeps its
-whole text, port included, as Ansible does. Ranges then expand, the first
-one first.
+IPv6 address (IPv6 only in brackets), in the grammar of fleetctl.inventory.addresses;
+a name that is not valid keeps its whole text, port included, as Ansible does.
+Ranges then expand, the first one first.
 """
 
-import ipaddress
-import re
 import string
 
-_RANGE = r"\[(?:[a-z]:[a-z]|[0-9]+:[0-9]+)(?::[0-9]+)?\]"
-# A label starts with a letter, digit, '_' or a range, goes on with those and
-# '-', and does not end with '-' or '_'.
-_LABEL = rf"(?:\w|{_RANGE})(?:[\w-]|{_RANGE})*(?<![_-])"
-_HOSTNAME = re.compile(rf"{_LABEL}(?:\.{_LABEL})*", re.IGNORECASE)
-_BRACKETED_PORT = re.compile(r"\[(.+)\]:([0-9]+)")
-# Text without ':' outside complete [...] groups, then :port.
-_TRAILING_PORT = re.compile(r"((?:[^:\[\]]|\[[^\]]*\])*):([0-9]+)")
-_HEX_RANGE = re.compile(r"\[[0-9a-f]+:[0-9a-f]+(?::[0-9]+)?\]", re.IGNORECASE)
+from fleetctl.inventory.addresses import parse_address
 
 
 class HostRangeError(ValueError):
@@ -34,24 +24,10 @@ def expand_host_pattern(pattern: str) -> tuple[list[str], int | None]:
 
 def split_port(pattern: str) -> tuple[str, int | None]:
     """``host:22`` -> (host, 22); text that is not a valid address with a port stays whole, without port."""
-    address, port = pattern, None
-    for form in (_BRACKETED_PORT, _TRAILING_PORT):
-        match = form.fullmatch(address)
-        if match:
-            address, port = match.group(1), int(match.group(2))
-    if _is_address(address):
-        return address, port
-    return pattern, None
-
-
-def _is_address(text: str) -> bool:
-    if _HOSTNAME.fullmatch(text):
-        return True
     try:
-        ipaddress.IPv6Address(_HEX_RANGE.sub("0", text))
+        return parse_address(pattern, allow_ranges=True)
     except ValueError:
-        return False
-    return "%" not in text
+        return pattern, None
 
 
 def expand_ranges(pattern: str) -> list[str]:

@@ -192,6 +192,13 @@ def ansible_host_pattern(pattern: str) -> tuple[list[str], int | None]:
     return list(names), port
 
 
+def ansible_parse_address(text: str, allow_ranges: bool) -> tuple[str, int | None]:
+    """(host, port) as ansible-core parses a host identifier; its exception when it does not."""
+    from ansible.parsing.utils.addresses import parse_address
+
+    return parse_address(text, allow_ranges=allow_ranges)
+
+
 def vault_encrypt(plaintext: str, password: str) -> str:
     """ansible-vault's ciphertext of plaintext (what `ansible-vault encrypt_string` writes under !vault)."""
     from ansible.parsing.vault import VaultSecret
