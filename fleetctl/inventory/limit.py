@@ -29,10 +29,8 @@ from dataclasses import dataclass
 
 from fleetctl.inventory.addresses import parse_address
 from fleetctl.inventory.errors import InventoryError
-from fleetctl.inventory.grouphosts import group_host_names
+from fleetctl.inventory.tree import hosts_in_order
 
-# Names that always exist in Ansible: a pattern naming them matches a group.
-BUILTIN_GROUPS = ("all", "ungrouped")
 # Names that stand for the inventory's localhost, whichever of them it is named; without one, they select
 # Ansible's implicit localhost (never in `all`, so nothing), and no warning.
 LOCALHOST_NAMES = ("localhost", "127.0.0.1", "::1")
@@ -110,7 +108,6 @@ class _Matcher:
         self.groups = inventory.groups
         self.host_names = [host.name for host in inventory.hosts]
         self.is_host = set(self.host_names)
-        self.group_names = list(BUILTIN_GROUPS) + [name for name in inventory.groups if name not in BUILTIN_GROUPS]
         self.warnings: dict[str, None] = {}  # each once, in order, as Ansible shows them
 
     def evaluate(self, patterns: list[str]) -> set[str]:
@@ -151,10 +148,9 @@ class _Matcher:
         """Hosts of the groups ``expression`` names, then (if it names none, or is a glob) hosts it names."""
         matches = _name_matcher(expression)
         names: list[str] = []
-        matching_groups = [name for name in self.group_names if matches(name)]
+        matching_groups = [name for name in self.groups if matches(name)]  # all, ungrouped, then as declared
         for group in matching_groups:
-            if group in self.groups:  # 'ungrouped' may be absent: then it is empty
-                names.extend(group_host_names(self.groups, group))
+            names.extend(hosts_in_order(self.groups, group))
         if not matching_groups or expression[0] == "~" or any(c in expression for c in _GLOB_OR_DOMAIN_CHARS):
             names.extend(name for name in self.host_names if matches(name))
         if not names and expression in LOCALHOST_NAMES:
