@@ -14,11 +14,12 @@ Each run is a whole process started from the shell, interpreter start-up and imp
   JSON, the work `ansible-inventory --list` does;
 - Ansible: `ansible-inventory -i INVENTORY --list` (ansible-core, from the same virtualenv).
 
-Both outputs go to a file, which is then checked: a run counts only if it lists every host. One warm-up run
-of each is discarded; then the two take turns, the order alternating each round. It prints the medians (and
-min..max), the ratio of the medians, the median of the per-round ratios, and the 1-minute load average seen;
-and each tool's CPU seconds (user + system, its child processes included), which depend far less than wall
-time on what else the machine runs.
+Both outputs go to a file, which is then checked: a run counts only if it lists every host, and in the
+warm-up round (one run of each, discarded) both must list the same variables for every host. Then the two
+take turns, the order alternating each round. It prints the medians (and min..max), the ratio of the
+medians, the median of the per-round ratios, the 1-minute load average seen, and each tool's CPU seconds
+(user + system, its child processes included), which depend far less than wall time on what else the
+machine runs.
 """
 
 import argparse
@@ -111,9 +112,10 @@ def timed(command: list[str], output: Path, environment: dict) -> tuple[float, f
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def listed_hosts(output: Path, tool: str) -> int:
+def listed_hostvars(output: Path, tool: str) -> dict:
+    """Host -> variables, from either tool's output."""
     document = json.loads(output.read_text())
-    return len(document["_meta"]["hostvars"] if tool == "ansible-inventory --list" else document)
+    return document["_meta"]["hostvars"] if tool == "ansible-inventory --list" else document
 
 
 def main() -> None:
@@ -145,22 +147,30 @@ def run(options, folder: Path) -> None:
     times: dict[str, list[float]] = {tool: [] for tool in tools}
     cpu: dict[str, list[float]] = {tool: [] for tool in tools}
     loads = [os.getloadavg()[0]]
+    listed = {}
     for round_number in range(options.rounds + 1):  # round 0 warms the file cache and is not counted
         order = list(tools) if round_number % 2 else list(reversed(tools))
         for tool in order:
             seconds, cpu_seconds = timed(tools[tool], scratch, environment)
-            found = listed_hosts(scratch, tool)
-            if found != options.hosts:
-                sys.exit(f"{tool} listed {found} hosts, not {options.hosts}")
+            hostvars = listed_hostvars(scratch, tool)
+            if len(hostvars) != options.hosts:
+                sys.exit(f"{tool} listed {len(hostvars)} hosts, not {options.hosts}")
+            if round_number == 0:
+                listed[tool] = hostvars
             if round_number:
                 times[tool].append(seconds)
                 cpu[tool].append(cpu_seconds)
             loads.append(os.getloadavg()[0])
+        if round_number == 0 and listed["fleetctl"] != listed["ansible-inventory --list"]:
+            host = next(name for name, variables in listed["fleetctl"].items()
+                        if variables != listed["ansible-inventory --list"].get(name))
+            sys.exit(f"the two list different variables, first for {host}")
     fleet, ansible = times["fleetctl"], times["ansible-inventory --list"]
     ratios = [mine / theirs for mine, theirs in zip(fleet, ansible)]
     files = sum(1 for _ in (folder / "group_vars").iterdir()) + sum(1 for _ in (folder / "host_vars").iterdir())
     print(f"{options.hosts} hosts, {files} group_vars and host_vars files; {options.rounds} rounds; "
-          f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC; 1-minute load average {min(loads):.1f} to {max(loads):.1f}")
+          f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC; "
+          f"1-minute load average {min(loads):.1f} to {max(loads):.1f}")
     print()
     print("| tool | median s | min..max s | x ansible-inventory | CPU s (median) | CPU x ansible-inventory |")
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
