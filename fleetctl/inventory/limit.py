@@ -106,7 +106,7 @@ class _Matcher:
 
     def __init__(self, inventory):
         self.groups = inventory.groups
-        self.host_names = [host.name for host in inventory.hosts]
+        self.host_names = list(inventory.hosts_as_read) or [host.name for host in inventory.hosts]
         self.is_host = set(self.host_names)
         self.warnings: dict[str, None] = {}  # each once, in order, as Ansible shows them
 

@@ -149,7 +149,7 @@ class _Loader:
                              node.priority)
             for node in tree.groups.values()
         }
-        return Inventory(self.shown_as, hosts, groups, tuple(tree.warnings))
+        return Inventory(self.shown_as, hosts, groups, tuple(tree.warnings), tuple(tree.hosts))
 
     def _host_layers(self, node, groups: list[str], inline: dict, group_files: dict) -> list:
         """The host's variable layers, lowest first (Ansible's VARIABLE_PRECEDENCE)."""

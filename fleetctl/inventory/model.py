@@ -62,6 +62,9 @@ class Inventory:
     hosts: list[Host]  # in Ansible's order (the hosts of `all`)
     groups: dict[str, Group]  # in the order they were declared; 'all' and 'ungrouped' first
     warnings: tuple[str, ...] = ()  # where Ansible would warn and go on: one line each
+    # Host names in the order the sources first named them (ansible-core's inventory.hosts): a glob's
+    # matches among host names, and so its subscripts, follow it. Empty: the order of `hosts`.
+    hosts_as_read: tuple[str, ...] = ()
 
     def host(self, name: str) -> Host:
         for host in self.hosts:

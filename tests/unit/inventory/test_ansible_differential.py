@@ -378,7 +378,7 @@ def test_patterns_select_what_ansible_selects_on_ansibles_own_reading(name):
                                 tuple(child.name for child in group.child_groups),
                                 tuple(host.name for host in group.hosts), group.depth)
               for group_name, group in manager.groups.items()}
-    as_read_by_ansible = Inventory(str(path), hosts, groups)
+    as_read_by_ansible = Inventory(str(path), hosts, groups, hosts_as_read=tuple(manager.hosts))
     differences = []
     for limit in generated_patterns(list(manager.groups) + list(manager.hosts)):
         expected = ansible_selection(path, limit)

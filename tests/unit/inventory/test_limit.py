@@ -120,6 +120,16 @@ def test_a_host_name_is_that_host_even_when_a_group_has_its_name(tmp_path):
     assert [host.name for host in select(loaded, "a*").hosts] == ["app", "a1", "a2"]
 
 
+def test_a_glob_over_host_names_subscripts_them_in_the_order_they_were_first_read(tmp_path):
+    inventory = tmp_path / "hosts.yaml"
+    inventory.write_text("all:\n  children:\n    a:\n      children:\n        a1:\n          hosts:\n"
+                         "            x1:\n    b:\n      hosts:\n        x2:\n")
+    loaded = load_inventory(inventory)
+    assert [host.name for host in loaded.hosts] == ["x2", "x1"]  # all's order: a level first, then the next
+    # ansible -i hosts.yaml 'x*[0]' --list-hosts (ansible-core 2.19) prints x1: host names come as first read.
+    assert [host.name for host in select(loaded, "x*[0]").hosts] == ["x1"]
+
+
 def test_a_limit_file_holds_one_pattern_a_line(tmp_path, monkeypatch):
     (tmp_path / "retry").write_text("web1\n\n  dbservers  \n!db1\nweb2:web3\n")
     monkeypatch.chdir(tmp_path)
