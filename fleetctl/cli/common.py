@@ -26,7 +26,7 @@ def out() -> "Console":
     """The console for results on stdout. Piped output is not cut at 80 columns: tables stay whole for logs and CI."""
     from rich.console import Console
 
-    return Console() if sys.stdout.isatty() else Console(width=160)
+    return Console(emoji=False) if sys.stdout.isatty() else Console(width=160, emoji=False)
 
 
 @functools.cache
@@ -34,7 +34,7 @@ def err() -> "Console":
     """The console for progress and errors on stderr."""
     from rich.console import Console
 
-    return Console(stderr=True)
+    return Console(stderr=True, emoji=False)
 
 
 def _remember(context: click.Context, parameter: click.Parameter, value):

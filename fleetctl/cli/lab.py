@@ -10,7 +10,7 @@ from fleetctl.lab import LabError
 from fleetctl.lab.lab import DEFAULT_NAME, DEFAULT_SUBNET, Lab, default_state_dir
 from fleetctl.lab.personas import DEFAULT_PERSONAS, PERSONAS, HostCountError, parse_host_counts
 
-console = Console(stderr=True)
+console = Console(stderr=True, emoji=False)
 
 LAB_HELP = (
     "A local fleet of real test hosts: systemd and sshd in Docker containers.\n\n\b\n"
@@ -66,7 +66,7 @@ def status(the_lab: Lab) -> None:
     table = Table("host", "persona", "address", "container", "systemd", "ssh")
     for row in rows:
         table.add_row(row.name, row.persona, row.address, row.container, row.systemd, "yes" if row.ssh else "no")
-    Console().print(table)
+    Console(emoji=False).print(table)
     if not rows:
         console.print("lab: no hosts (start them with `fleetctl lab up`)")
 

@@ -28,6 +28,15 @@ def test_bad_inventory_is_one_line_naming_the_file_exit_2(name):
     assert len(lines) == 1 and lines[0].startswith("Error: ") and name in lines[0]
 
 
+def test_an_error_quoting_the_input_prints_it_literally(tmp_path):
+    inventory = tmp_path / "hosts.ini"
+    inventory.write_text("[web]\nweb1\n[web:vars\nx=1\n")
+    result = invoke("plan", str(inventory))
+    assert result.exit_code == 2
+    # rich would turn ':end:' into an emoji and '[web:vars' could be read as markup
+    assert "[begin:end:step]" in result.stderr and "the line: [web:vars)" in result.stderr
+
+
 def test_bad_policy_override_names_host_and_variable_exit_2(tmp_path):
     inventory = tmp_path / "inv.yaml"
     inventory.write_text("all:\n  hosts:\n    here:\n      ansible_connection: local\n      fleet_mode: single\n"
