@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from fleetctl.facts.model import Facts, KnownVirt, NodeVersions
 from fleetctl.fanout import fan_out
 from fleetctl.facts.probecache import ProbeCache
-from fleetctl.facts.parse import detected_virt, node_identity, parse_probe
+from fleetctl.facts.parse import detected_virt, node_identity, node_unanswered, parse_probe
+from fleetctl.facts.parsers import NODE_VERSIONS_EXPRESSION, parse_node_versions
 from fleetctl.facts.script import probe_script
 from fleetctl.facts.sections import ProbeParseError
 from fleetctl.transport import ConnectionSpecLike, Transport, TransportError, connect
@@ -44,11 +45,24 @@ def gather(transport: Transport, timeout: float = PROBE_TIMEOUT,
         arguments = [known_node.identity if known_node else "", known_virt.key if known_virt else ""]
     result = transport.run(arguments, script=probe_script(), timeout=timeout, become=False)
     try:
-        return result.stdout, parse_probe(result.stdout, known_node, known_virt)
+        facts = parse_probe(result.stdout, known_node, known_virt)
     except ProbeParseError as error:
         detail = (result.stderr.strip().splitlines() or [""])[-1]
         cause = f"{error}" + (f" (exit code {result.exit_code}: {detail})" if not result.ok else "")
         raise ProbeParseError(f"{transport.name}: {cause}") from None
+    if facts.node_version is None and node_unanswered(result.stdout):
+        facts = _ask_node(transport, result.stdout, facts, known_virt, timeout)
+    return result.stdout, facts
+
+
+def _ask_node(transport: Transport, raw: str, facts: Facts, known_virt: KnownVirt | None, timeout: float) -> Facts:
+    """Facts with what node -p prints, when node's files did not tell it all (a second exec, rare)."""
+    asked = transport.run(["node", "-p", NODE_VERSIONS_EXPRESSION], timeout=timeout, become=False)
+    runtime = parse_node_versions(asked.stdout)
+    if runtime is None:
+        return facts
+    return parse_probe(raw, NodeVersions(node_identity(raw) or "", runtime.node, runtime.libuv, runtime.abi),
+                       known_virt)
 
 
 def probe_host(

@@ -3,6 +3,7 @@
 from fleetctl.facts import parsers
 from fleetctl.facts.kind import VirtSignals, classify, detect_container, detect_vm
 from fleetctl.facts.model import Facts, KnownVirt, NodeVersions
+from fleetctl.facts.nodefiles import node_from_files, parse_node_headers, parse_node_packages
 from fleetctl.facts.sections import split_sections
 
 
@@ -63,6 +64,8 @@ def parse_probe(raw: str, known_node: NodeVersions | None = None, known_virt: Kn
     if (node is None and known_node and known_node.complete
             and body("node_identity").strip() == known_node.identity):
         node = parsers.NodeRuntime(known_node.node, known_node.libuv, known_node.modules)
+    if node is None:
+        node = _node_from_files(sections)
     return Facts(
         hostname=parsers.parse_hostname(body("hostname")),
         arch=arch,
@@ -106,3 +109,17 @@ def detected_virt(raw: str) -> KnownVirt | None:
     container = sections.get("systemd_detect_virt_container", "").strip()
     known = KnownVirt(key, vm, container, sections.get("uname_m", "").strip(), sections.get("long_bit", "").strip())
     return known if known.complete else None
+
+
+def _node_from_files(sections: dict[str, str]):
+    return node_from_files(parse_node_headers(sections.get("node_headers", "")),
+                           parse_node_packages(sections.get("node_packages", "")))
+
+
+def node_unanswered(raw: str) -> bool:
+    """The probe found node and read its files instead of starting it, but they did not tell all that
+    node -p would: node must be asked (fleetctl.facts.gather does, over the same connection)."""
+    sections = split_sections(raw)
+    read_files = sections.get("node_headers", "").strip() or sections.get("node_packages", "").strip()
+    return bool(sections.get("node_identity", "").strip() and not sections.get("node_versions", "").strip()
+                and read_files and _node_from_files(sections) is None)

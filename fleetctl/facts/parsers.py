@@ -285,6 +285,10 @@ def parse_systemd_version(systemctl_version: str, shared_library: str) -> int | 
     return int(match.group(1)) if match else None
 
 
+# What probe.sh's node -p prints (and the caller's, when node's files did not tell it all): three fields.
+NODE_VERSIONS_EXPRESSION = 'process.versions.node+" "+process.versions.uv+" "+process.versions.modules'
+
+
 @dataclass(frozen=True)
 class NodeRuntime:
     """What `node -p` printed: Node's and libuv's versions, and the ABI native addons are built for."""

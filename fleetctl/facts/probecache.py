@@ -2,11 +2,11 @@
 
 A probe skips its most costly commands while their answers still hold:
 
-- Node and libuv versions and Node's ABI (process.versions.modules). Starting
-  node is most of a probe's cost (V8 starts to print three short strings). The
-  probe reports the node binary's identity (device, inode, size and mtime of
-  node and of a shared libuv); while that matches what is cached here, the
-  probe skips node.
+- Node and libuv versions and Node's ABI (process.versions.modules). A first
+  probe reads them from node's files (fleetctl.facts.nodefiles), or starts
+  node. The probe reports the node binary's identity (device, inode, size and
+  mtime of node and of a shared libuv); while that matches what is cached
+  here, the probe skips both.
 - systemd-detect-virt's answers, uname -m and getconf LONG_BIT (under "virt"),
   with the key they hold for (boot id, PID 1's start time).
 """

@@ -67,6 +67,12 @@ function print_file(file,    line) {
     close(file)
 }
 
+# "<label>: <line>" for each line of file that matches pattern.
+function defines(file, label, pattern,    line) {
+    while ((getline line < file) > 0) if (line ~ pattern) printf "%s: %s\n", label, line
+    close(file)
+}
+
 # Print the limit files named in names at each level from our cgroup directory
 # (path, as /proc/self/cgroup names it) up to the mount point mnt, whose root
 # inside the hierarchy is root.
@@ -167,6 +173,31 @@ BEGIN {
     # "Linux": the OS of the platform a release is built for.
     section("ostype")
     print_file("/proc/sys/kernel/ostype")
+
+    # What node is, read from files instead of starting it (main says when):
+    # the #define lines of its own headers that give its version, its ABI and,
+    # when it bundles libuv, the version of libuv ("<file>: #define ..."); and the
+    # dpkg records of the packages of a Debian-packaged node (nodejs, libnodeN,
+    # libuv1...). Only the fields the parser reads; each record starts at its
+    # Package line.
+    section("node_headers")
+    if (node_headers != "") {
+        defines(node_headers "/node_version.h", "node_version.h",
+                "^#define[ \t]+NODE_(MAJOR_VERSION|MINOR_VERSION|PATCH_VERSION|MODULE_VERSION|VERSION_IS_RELEASE)[ \t]")
+        defines(node_headers "/uv/version.h", "uv/version.h",
+                "^#define[ \t]+UV_VERSION_(MAJOR|MINOR|PATCH|IS_RELEASE)[ \t]")
+    }
+    section("node_packages")
+    if (dpkg_status != "") {
+        keep = 0
+        while ((getline line < dpkg_status) > 0) {
+            if (line ~ /^Package: /) {
+                keep = substr(line, 10) ~ /^(nodejs|libnode[0-9]+|libuv1[a-z0-9]*)$/
+                if (keep) print line
+            } else if (keep && line ~ /^(Status|Architecture|Version|Depends): /) print line
+        }
+        close(dpkg_status)
+    }
 }'
 
 # The same sections with builtins only, where there is no awk: slower, and
@@ -193,6 +224,8 @@ without_awk() {
     fi
     section ostype
     first_line /proc/sys/kernel/ostype
+    section node_headers
+    section node_packages
 }
 
 # What systemd-detect-virt answers cannot change while the kernel's boot id and
@@ -261,7 +294,7 @@ probe() {
     first_line /proc/meminfo
 
     if has awk; then
-        awk "$probe_awk" 2>/dev/null
+        awk -v node_headers="$node_headers" -v dpkg_status="$node_dpkg_status" "$probe_awk" 2>/dev/null
     else
         without_awk
     fi
@@ -389,7 +422,30 @@ if has node; then
     node_identity=$*
     set +f
 fi
-if [ -n "$node_identity" ] && [ "$node_identity" != "$known_node" ]; then
+# A node the caller does not know is first read from files, which costs the
+# host almost nothing where starting node costs it tens of milliseconds (V8;
+# Debian's node also links a 45 MB libnode): its own headers in the install
+# prefix beside it (a node installed by Node's own installer: the official
+# tarballs, nvm, n, NodeSource's packages), read only when node is that
+# prefix's file and not a link to another install; and dpkg's records where
+# node is Debian's packaged /usr/bin/node. The parser takes the answer from
+# them, or the caller starts node when they do not give a whole one. Node is
+# started here only when there is neither (or no awk to read them).
+node_headers='' node_dpkg_status=''
+if [ -n "$node_identity" ] && [ "$node_identity" != "$known_node" ] && has awk && [ ! -h "$_node" ]; then
+    case $_node in
+        /*/bin/node)
+            _prefix=${_node%/bin/node}
+            [ -r "$_prefix/include/node/node_version.h" ] && node_headers=$_prefix/include/node ;;
+    esac
+    # Headers with uv/version.h say everything: node bundles that libuv.
+    if [ -z "$node_headers" ] || [ ! -r "$node_headers/uv/version.h" ]; then
+        case $_node in
+            /usr/bin/node|/bin/node) [ -r /var/lib/dpkg/status ] && node_dpkg_status=/var/lib/dpkg/status ;;
+        esac
+    fi
+fi
+if [ -n "$node_identity" ] && [ "$node_identity" != "$known_node" ] && [ -z "$node_headers$node_dpkg_status" ]; then
     node -p 'process.versions.node+" "+process.versions.uv+" "+process.versions.modules' 2>/dev/null | probe
 else
     probe < /dev/null

@@ -47,7 +47,7 @@ def test_probe_script_runs_locally_and_parses(shell):
 SECTIONS = [
     "probe", "hostname", "uname_m", "long_bit", "cpu_online", "nprocessors_onln", "meminfo",
     "cpus_allowed", "self_cgroup", "cgroup_mounts", "cgroup_limits", "cpuinfo", "pid1_cgroup", "os_release",
-    "ostype", "device_tree_model", "virt_key", "systemd_detect_virt_vm", "systemd_detect_virt_container",
+    "ostype", "node_headers", "node_packages", "device_tree_model", "virt_key", "systemd_detect_virt_vm", "systemd_detect_virt_container",
     "container_markers", "run_systemd_container", "dmi", "pid1_comm", "run_systemd_system", "systemctl_version",
     "systemd_shared_library", "libc_loaders", "opt_free", "node_identity", "node_versions", "end",
 ]
@@ -418,3 +418,74 @@ def test_the_probe_finds_the_loaders_by_globs(shell, tmp_path, layout, lines, li
     body = split_sections(run_probe(shell, probe_with_lib_in(root)))["libc_loaders"]
     assert body.replace(str(root), "R").splitlines() == lines
     assert parsers.parse_libc(body) == libc
+
+
+# --- a node nobody knows yet: read from its files, and asked only when they do not tell all ---------
+
+
+def _fake_install(root: Path, headers: str) -> Path:
+    """An install prefix whose bin/node runs this machine's node and logs each start; include/node holds headers."""
+    node = root / "bin" / "node"
+    node.parent.mkdir(parents=True)
+    node.write_text(f'#!/bin/sh\necho started >> "{root}/starts"\nexec {shutil.which("node")} "$@"\n')
+    node.chmod(0o755)
+    (root / "include/node/node_version.h").parent.mkdir(parents=True)
+    (root / "include/node/node_version.h").write_text(headers)
+    return root
+
+
+def _node_says() -> tuple[str, str, str]:
+    done = subprocess.run(["node", "-p", parsers.NODE_VERSIONS_EXPRESSION], capture_output=True, text=True)
+    node = parsers.parse_node_versions(done.stdout)
+    assert node is not None, done.stderr
+    return node.node, node.libuv, node.abi
+
+
+def test_this_machines_node_is_read_from_its_files_and_node_agrees():
+    # NodeSource's node 20 here, with its headers in /usr/include/node: the probe does not start it.
+    output = run_probe(SHELLS[0], probe_script())
+    facts = parse_probe(output)
+    assert split_sections(output)["node_versions"] == ""
+    assert (facts.node_version, facts.libuv_version, facts.node_abi) == _node_says()
+
+
+def test_node_is_asked_over_the_same_connection_when_its_files_do_not_tell_all(tmp_path, monkeypatch):
+    # Headers without uv/version.h and no dpkg records of this node: libuv's version is not known from files.
+    major, minor, patch = _node_says()[0].split(".")
+    install = _fake_install(tmp_path / "prefix", f"#define NODE_MAJOR_VERSION {major}\n#define NODE_MINOR_VERSION "
+                            f"{minor}\n#define NODE_PATCH_VERSION {patch}\n#define NODE_VERSION_IS_RELEASE 1\n"
+                            f"#define NODE_MODULE_VERSION {_node_says()[2]}\n")
+    monkeypatch.setenv("PATH", f"{install / 'bin'}{os.pathsep}{os.environ['PATH']}")
+    with LocalTransport() as transport:
+        raw, facts = gather(transport)
+    sections = split_sections(raw)
+    assert sections["node_versions"] == "" and sections["node_headers"]  # the probe read the files
+    assert (install / "starts").read_text() == "started\n"  # and gather asked node once
+    assert (facts.node_version, facts.libuv_version, facts.node_abi) == _node_says()
+
+
+def test_node_is_started_by_the_probe_when_it_has_no_files_to_read(tmp_path, monkeypatch):
+    install = _fake_install(tmp_path / "prefix", "")
+    (install / "include/node/node_version.h").unlink()
+    monkeypatch.setenv("PATH", f"{install / 'bin'}{os.pathsep}{os.environ['PATH']}")
+    with LocalTransport() as transport:
+        raw, facts = gather(transport)
+    assert split_sections(raw)["node_versions"]  # started by probe.sh, in parallel with the rest
+    assert (install / "starts").read_text() == "started\n"
+    assert (facts.node_version, facts.libuv_version, facts.node_abi) == _node_says()
+
+
+def test_a_node_that_is_a_link_into_another_install_is_not_read_from_the_prefix_beside_the_link(tmp_path, monkeypatch):
+    install = _fake_install(tmp_path / "prefix", "#define NODE_MAJOR_VERSION 1\n")  # headers that would lie
+    (tmp_path / "linked/bin").mkdir(parents=True)
+    (tmp_path / "linked/bin/node").symlink_to(install / "bin/node")
+    (tmp_path / "linked/include").symlink_to(install / "include")
+    monkeypatch.setenv("PATH", f"{tmp_path / 'linked/bin'}{os.pathsep}{os.environ['PATH']}")
+    with LocalTransport() as transport:
+        raw, facts = gather(transport)
+    assert split_sections(raw)["node_headers"] == "" and split_sections(raw)["node_versions"]
+    assert (facts.node_version, facts.libuv_version, facts.node_abi) == _node_says()
+
+
+def test_the_probe_and_the_caller_ask_node_the_same_question():
+    assert f"node -p '{parsers.NODE_VERSIONS_EXPRESSION}'" in probe_script()

@@ -1,0 +1,33 @@
+"""A first probe of each lab persona (no probe cache) learns node's versions and ABI from node's files instead of
+starting node, and they are what node itself says: a differential test against `node -p` on every persona, the
+emulated pi included, over real SSH."""
+
+import pytest
+
+from fleetctl.facts import gather
+from fleetctl.facts.parsers import NODE_VERSIONS_EXPRESSION, parse_node_versions
+from fleetctl.facts.sections import split_sections
+from fleetctl.inventory import load_inventory
+from fleetctl.transport import connect
+
+PERSONAS = ("server", "vm", "container", "pi", "lb")
+
+
+@pytest.fixture(scope="module")
+def inventory(lab):
+    return load_inventory(lab.path)
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_a_first_probe_reads_node_from_its_files_and_node_agrees(lab, inventory, persona):
+    name = next(iter(lab.hosts(persona)))
+    with connect(inventory.host(name).connection) as transport:
+        raw, facts = gather(transport)  # no known node: what a first contact does
+        asked = transport.run(["node", "-p", NODE_VERSIONS_EXPRESSION], become=False)
+    sections = split_sections(raw)
+    assert sections["node_versions"] == "", "the probe started node"
+    assert "Package: nodejs" in sections["node_packages"]  # Debian's node, told by dpkg's records
+    node = parse_node_versions(asked.stdout)
+    assert node is not None, asked.stdout + asked.stderr
+    assert (facts.node_version, facts.libuv_version, facts.node_abi) == (node.node, node.libuv, node.abi)
+    assert facts.platform is not None and facts.platform.node_abi == node.abi
