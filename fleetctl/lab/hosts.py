@@ -10,10 +10,15 @@ out of this lab's inventory: their keys are not this lab's.
 import ipaddress
 from dataclasses import dataclass
 
+from fleetctl.lab import LabError
 from fleetctl.lab.personas import PERSONAS, Persona
 
 DEFAULT_NAME = "fleetctl-lab"
 DEFAULT_SUBNET = "172.30.0.0/16"
+
+
+class LabAddressError(LabError):
+    """The lab's subnet is too small for a host; str() is one line."""
 
 
 @dataclass(frozen=True)
@@ -25,8 +30,13 @@ class LabHost:
 
     @property
     def address(self) -> str:
-        persona_number = list(PERSONAS).index(self.persona.name) + 1
-        return str(self.subnet.network_address + persona_number * 256 + self.index)
+        if self.persona.first_address is not None:
+            offset = self.persona.first_address + self.index - 1
+        else:
+            offset = (list(PERSONAS).index(self.persona.name) + 1) * 256 + self.index
+        if offset >= self.subnet.num_addresses - 1:
+            raise LabAddressError(f"{self.name}: subnet {self.subnet} has no address for it (use a larger --subnet)")
+        return str(self.subnet.network_address + offset)
 
 
 @dataclass(frozen=True)

@@ -77,6 +77,8 @@ class Lab:
         preflight.check(self.docker, sorted({arch for arch, _ in wanted_images}))
         self.subnet = self._ensure_network()
         plan = plan_hosts(counts, self._present_hosts(), self.name, self.subnet, str(self.state_dir))
+        for host in plan.start:
+            host.address  # noqa: B018 - LabAddressError now, before any host is started, when the subnet is too small
         tags = self._ensure_images(wanted_images)
         client_public = keys.ensure_keypair(self.client_key, "fleetctl-lab")
         authorized_keys = self.state_dir / "authorized_keys"

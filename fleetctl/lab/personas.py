@@ -18,6 +18,9 @@ class Persona:
     image: str = HOST  # HOST, or BUILDER: the host image plus npm, a compiler and Node's headers
     # Started only when --hosts names it; `lab up` alone leaves it out.
     on_demand: bool = False
+    # Its hosts' addresses: the Nth is the subnet's address first_address + N - 1. None: a /24 of its own,
+    # x.y.P.N for the persona's number P in PERSONAS (so at most MAX_PER_BLOCK hosts).
+    first_address: int | None = None
 
     @property
     def is_builder(self) -> bool:
@@ -84,9 +87,20 @@ PERSONAS: dict[str, Persona] = {
             inventory_vars={"fleet_app_name": None},
             summary="aarch64 builder under qemu (only when asked), for the pi's platform: as builder; no app",
         ),
+        # Many plain hosts for the scale benchmark (bench/scale): the host image as it is, nothing added, from
+        # x.y.16.1 on, as many as the subnet holds (about 60,000 in a /16, memory allowing: ~10 MiB each).
+        Persona(
+            name="plain",
+            arch="amd64",
+            on_demand=True,
+            first_address=16 * 256 + 1,
+            summary="x86_64 host as the image makes it (only when asked); any number, from x.y.16.1 on (bench/scale)",
+        ),
     )
 }
 DEFAULT_PERSONAS = tuple(name for name, persona in PERSONAS.items() if not persona.on_demand)
+# Hosts of a persona without first_address: x.y.P.1 to x.y.P.255.
+MAX_PER_BLOCK = 255
 
 
 class HostCountError(ValueError):
@@ -107,5 +121,8 @@ def parse_host_counts(text: str | None) -> dict[str, int]:
             raise HostCountError(f"unknown persona {name!r} in --hosts (known: {', '.join(PERSONAS)})")
         if not sep or not number.isdigit():
             raise HostCountError(f"--hosts wants PERSONA=N, got {item.strip()!r}")
+        if PERSONAS[name].first_address is None and int(number) > MAX_PER_BLOCK:
+            raise HostCountError(f"--hosts {name}={number}: at most {MAX_PER_BLOCK} {name} hosts (more plain hosts:"
+                                 f" plain=N)")
         counts[name] = int(number)
     return counts

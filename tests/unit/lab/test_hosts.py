@@ -1,6 +1,8 @@
 """Which hosts `fleetctl lab up` starts, keeps and removes: named personas converge, the others are left as they are."""
 
-from fleetctl.lab.hosts import PresentHost, plan_hosts
+import pytest
+
+from fleetctl.lab.hosts import LabAddressError, PresentHost, plan_hosts
 from fleetctl.lab.personas import parse_host_counts
 
 LAB, SUBNET, STATE = "fleetctl-lab", "172.30.0.0/16", "/checkout/.fleetctl/fleetctl-lab"
@@ -65,3 +67,17 @@ def test_a_named_persona_is_made_whatever_made_its_present_host():
     lab = present("fleetctl-lab-pi-1", state_dir="/other/checkout")
     plan = plan_hosts(parse_host_counts("pi=1"), lab, LAB, SUBNET, STATE)
     assert names(plan.start) == ["fleetctl-lab-pi-1"] and plan.foreign == [] and plan.remove == []
+
+
+def test_plain_hosts_are_numbered_past_the_other_personas_blocks_as_far_as_the_subnet_goes():
+    plan = plan_hosts(parse_host_counts("plain=500"), [], "fleetctl-scale", "172.24.0.0/16", STATE)
+    addresses = [host.address for host in plan.start]
+    assert addresses[0] == "172.24.16.1" and addresses[255] == "172.24.17.0" and addresses[-1] == "172.24.17.244"
+    assert len(set(addresses)) == 500
+    assert names(plan.start)[-1] == "fleetctl-scale-plain-500"
+
+
+def test_a_subnet_too_small_for_a_host_is_a_one_line_error():
+    plan = plan_hosts(parse_host_counts("plain=10"), [], LAB, "172.30.0.0/24", STATE)
+    with pytest.raises(LabAddressError, match="fleetctl-lab-plain-1: subnet 172.30.0.0/24 has no address"):
+        plan.start[0].address

@@ -19,6 +19,7 @@ def test_host_counts_are_parsed():
     ("mainframe=1", "unknown persona 'mainframe'"),
     ("server", "wants PERSONA=N, got 'server'"),
     ("server=many", "wants PERSONA=N, got 'server=many'"),
+    ("server=256", "at most 255 server hosts"),
 ])
 def test_bad_host_counts_are_one_line_errors(text, message):
     with pytest.raises(HostCountError, match=message):
@@ -38,3 +39,9 @@ def test_each_builder_runs_the_builder_image_of_its_architecture(name, arch):
 
 def test_only_the_builders_are_builders():
     assert [name for name, persona in PERSONAS.items() if persona.is_builder] == ["builder", "armbuilder"]
+
+
+def test_plain_hosts_are_started_only_when_asked_and_as_many_as_asked():
+    assert "plain" not in parse_host_counts(None)
+    assert parse_host_counts("plain=500") == {"plain": 500}
+    assert (PERSONAS["plain"].inventory_vars, PERSONAS["plain"].docker_options) == ({}, ())
