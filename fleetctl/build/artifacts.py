@@ -10,6 +10,7 @@ when the cache cannot answer: a warm plan or deploy runs no npm at all.
 import tempfile
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,7 +25,8 @@ from fleetctl.build.tree import native_packages, resolve
 from fleetctl.domain import Platform
 from fleetctl.transport import LocalTransport, Transport, TransportError
 
-Connect = Callable[[str], Transport]  # an inventory host's name -> a new transport to it, which the build closes
+# An inventory host's name -> a block with an open transport to it (new, or the command's pool's).
+Connect = Callable[[str], AbstractContextManager[Transport]]
 
 
 @dataclass(frozen=True)

@@ -109,6 +109,16 @@ def is_interactive() -> bool:
     return sys.stderr.isatty()
 
 
+def command_connections(inventory: Inventory, trust_on_first_use: bool):
+    """The command's pool: one connection per host for its whole length, which the probe, the rollout, hooks
+    and builds share (fleetctl.transport.pool); closed when the command ends, also on an error or Ctrl-C."""
+    from fleetctl.transport import ConnectionPool
+
+    connections = ConnectionPool(connector(inventory, trust_on_first_use))
+    click.get_current_context().call_on_close(connections.close)
+    return connections
+
+
 def connector(inventory: Inventory, trust_on_first_use: bool):
     """name -> an open transport to that host of the inventory (a hook's delegate, a build host)."""
     from fleetctl.transport import connect  # imported when a command connects, not for --help

@@ -12,8 +12,8 @@ from rich.table import Table
 from fleetctl.build.cache import ArtifactCache
 from fleetctl.build.errors import BuildFailed
 from fleetctl.cli.common import (
-    EXIT_HOST_FAILED, bad_input, connector, err, forks_option, inventory_argument, is_interactive, limit_option,
-    limited, out, read_inventory, select_hosts, tofu_option,
+    EXIT_HOST_FAILED, bad_input, command_connections, err, forks_option, inventory_argument, is_interactive,
+    limit_option, limited, out, read_inventory, select_hosts, tofu_option,
 )
 from fleetctl.deploy.job import HostOutcome
 from fleetctl.deploy.lock import this_process
@@ -93,7 +93,7 @@ def _rollout(inventory: Path, limit: str | None, forks: int, as_json: bool, trus
     try:
         loaded = read_inventory(inventory)
         hosts = limited(loaded, limit)
-        connect_to = connector(loaded, trust_on_first_use)
+        connect_to = command_connections(loaded, trust_on_first_use)
         prepared = build_jobs(hosts, inventory_roles(loaded, hosts), label, forks, trust_on_first_use,
                               rollback=rollback, rollback_to=rollback_to, probe_cache=ProbeCache(),
                               build_hosts=build_hosts_for(loaded, hosts), connect=connect_to,

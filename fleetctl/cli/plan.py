@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from fleetctl.cli.common import (
-    EXIT_HOST_FAILED, bad_input, connector, err, forks_option, inventory_argument, is_interactive, limit_option,
+    EXIT_HOST_FAILED, bad_input, command_connections, err, forks_option, inventory_argument, is_interactive, limit_option,
     load_selection, out, select_hosts, tofu_option,
 )
 from fleetctl.build.cache import ArtifactCache
@@ -61,7 +61,8 @@ def plan_command(inventory: Path, limit: str | None, forks: int, as_json: bool, 
         with progress:
             rows = plan(hosts, forks=forks, trust_on_first_use=trust_on_first_use, on_probed=advance,
                         releases=releases, probe_cache=ProbeCache(), roles=roles, build_hosts=build_hosts,
-                        artifact_cache=ArtifactCache.configured(), connect=connector(loaded, trust_on_first_use))
+                        artifact_cache=ArtifactCache.configured(),
+                        connect=command_connections(loaded, trust_on_first_use))
     except InputError as error:
         raise bad_input(str(error)) from None
     except BuildFailed as error:  # npm could not resolve the release's dependencies on this machine

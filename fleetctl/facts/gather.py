@@ -1,6 +1,7 @@
 """Probe hosts: run probe.sh in one exec per host and parse it, many hosts at once."""
 
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 from fleetctl.facts.model import Facts, KnownVirt, NodeVersions
@@ -13,6 +14,8 @@ from fleetctl.facts.sections import ProbeParseError
 from fleetctl.transport import ConnectionSpecLike, Transport, TransportError, connect
 
 PROBE_TIMEOUT = 60.0
+# A host's name -> a block with an open transport to it: the command's pool (fleetctl.transport.ConnectionPool).
+ConnectHost = Callable[[str], AbstractContextManager[Transport]]
 
 
 @dataclass(frozen=True)
@@ -71,10 +74,14 @@ def probe_host(
     ssh_config_file: str | None = None,
     also: Callable[[Transport], object] | None = None,
     probe_cache: ProbeCache | None = None,
+    connect_host: ConnectHost | None = None,
 ) -> ProbeResult:
-    """Connect, probe (and run `also` on the same connection) and close; every failure becomes the row's error."""
+    """Connect (or take the command's connection to the host: connect_host), probe, run `also` on the same
+    connection, and close it (or give it back); every failure becomes the row's error."""
     try:
-        with connect(spec, trust_on_first_use=trust_on_first_use, ssh_config_file=ssh_config_file) as transport:
+        connection = connect_host(spec.name) if connect_host is not None else \
+            connect(spec, trust_on_first_use=trust_on_first_use, ssh_config_file=ssh_config_file)
+        with connection as transport:
             raw, facts = gather(transport, known_node=probe_cache.get(spec.name) if probe_cache else None,
                                 known_virt=probe_cache.get_virt(spec.name) if probe_cache else None)
             extra = also(transport) if also is not None else None
@@ -102,14 +109,16 @@ def probe_hosts(
     on_result: Callable[[ProbeResult], None] | None = None,
     also: Callable[[ConnectionSpecLike, Transport], object] | None = None,
     probe_cache: ProbeCache | None = None,
+    connect_host: ConnectHost | None = None,
 ) -> list[ProbeResult]:
     """Probe every host, forks at a time; results in the order of specs.
 
     also(spec, transport), when given, reads more from each host over the probe's connection.
+    connect_host, when given, gives each host's connection (the command's pool, which keeps it open).
     """
     def probe(spec: ConnectionSpecLike) -> ProbeResult:
         then = (lambda transport: also(spec, transport)) if also is not None else None
-        return probe_host(spec, trust_on_first_use, ssh_config_file, then, probe_cache)
+        return probe_host(spec, trust_on_first_use, ssh_config_file, then, probe_cache, connect_host)
 
     results = fan_out(specs, probe, forks, failed=_unexpected, on_row=on_result)
     if results and probe_cache is not None:

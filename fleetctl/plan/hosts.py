@@ -139,7 +139,8 @@ def plan(
     With releases (app source folder -> AppRelease), hosts with an app also get the
     artifact they would receive (per platform: cached, or built where) and the changes
     a deploy of that release would make, and hosts with roles the changes to their roles'
-    files, read over the probe's connection. build_hosts: the hosts named by
+    files, read over the probe's connection. connect: each host's connection, for the probe and for builders
+    (the command's pool keeps one per host); without it, each probe connects and closes. build_hosts: the hosts named by
     fleet_build_host that are not among `hosts` (probed for their platform, no row).
     Raises InventoryError or PolicyError, before contacting any host, when the
     inventory's variables or decision tables are invalid.
@@ -162,6 +163,7 @@ def plan(
     results = probe_hosts(
         [host.connection for host in (*hosts, *extra)], forks=forks,
         trust_on_first_use=trust_on_first_use, on_result=on_probed, also=read_state, probe_cache=probe_cache,
+        connect_host=connect,
     )
     rows = {}
     for host, result in zip(hosts, results):

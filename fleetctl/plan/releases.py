@@ -11,6 +11,7 @@ refuses to start while any host has one, so no host is changed.
 
 import struct
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,7 +27,9 @@ from fleetctl.facts import Facts
 from fleetctl.inventory import Host, Inventory, InventoryError
 from fleetctl.transport import Transport
 
-Connect = Callable[[str], Transport]  # an inventory host's name -> an open transport to it
+# An inventory host's name -> a block with an open transport to it: `with connect(name) as transport`
+# (a new connection closed at the block's end, or the command's pool's, kept open).
+Connect = Callable[[str], AbstractContextManager[Transport]]
 MIB = 1024 * 1024
 
 
