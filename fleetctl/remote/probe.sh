@@ -30,6 +30,16 @@ labelled() {
 
 has() { command -v "$1" >/dev/null 2>&1; }
 
+# True when a 32-bit program can run here: a 32-bit dynamic loader exists (glibc's or musl's for i386 and
+# 32-bit arm, x32's). Without one, getconf (a dynamic program) could only say 64, so it need not start.
+userland_may_be_32_bit() {
+    for _f in /lib/ld-linux.so.2 /lib/ld-linux.so.3 /lib/ld-linux-armhf.so.3 /lib/ld-musl-i386.so.1 \
+              /lib/ld-musl-arm*.so.1 /libx32/ld-linux-x32.so.2; do
+        [ -e "$_f" ] && return 0
+    done
+    return 1
+}
+
 # "file PATH" or "link PATH" for a dynamic loader that exists (an unmatched
 # glob stays literal and does not); false when it does not.
 print_loader() {
@@ -281,8 +291,9 @@ probe() {
     section uname_m
     [ -n "$boot_known" ] || uname -m 2>/dev/null
 
+    # LONG_BIT only tells a 32-bit userland on a 64-bit kernel apart; an empty section means 64-bit.
     section long_bit
-    [ -n "$boot_known" ] || getconf LONG_BIT 2>/dev/null
+    [ -n "$boot_known" ] || ! userland_may_be_32_bit || getconf LONG_BIT 2>/dev/null
 
     section cpu_online
     first_line /sys/devices/system/cpu/online

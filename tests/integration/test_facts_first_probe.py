@@ -1,11 +1,12 @@
 """A first probe of each lab persona (no probe cache) learns node's versions and ABI from node's files instead of
-starting node, and they are what node itself says: a differential test against `node -p` on every persona, the
-emulated pi included, over real SSH."""
+starting node, and the machine's architecture without getconf where no 32-bit program can run: differential
+tests against `node -p`, `uname -m`, `getconf LONG_BIT` and systemd-detect-virt on every persona, the emulated
+pi included, over real SSH."""
 
 import pytest
 
 from fleetctl.facts import gather
-from fleetctl.facts.parsers import NODE_VERSIONS_EXPRESSION, parse_node_versions
+from fleetctl.facts.parsers import NODE_VERSIONS_EXPRESSION, parse_arch, parse_node_versions
 from fleetctl.facts.sections import split_sections
 from fleetctl.inventory import load_inventory
 from fleetctl.transport import connect
@@ -31,3 +32,18 @@ def test_a_first_probe_reads_node_from_its_files_and_node_agrees(lab, inventory,
     assert node is not None, asked.stdout + asked.stderr
     assert (facts.node_version, facts.libuv_version, facts.node_abi) == (node.node, node.libuv, node.abi)
     assert facts.platform is not None and facts.platform.node_abi == node.abi
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_a_first_probes_architecture_and_virtualization_are_the_tools_answers(lab, inventory, persona):
+    name = next(iter(lab.hosts(persona)))
+    with connect(inventory.host(name).connection) as transport:
+        _, facts = gather(transport)
+
+        def says(*argv: str) -> str:
+            return transport.run(list(argv), become=False).stdout.strip()
+
+        machine, long_bit = says("uname", "-m"), says("getconf", "LONG_BIT")
+        vm, container = says("systemd-detect-virt", "--vm"), says("systemd-detect-virt", "--container")
+    assert (facts.arch, facts.kernel_arch) == parse_arch(machine, long_bit)
+    assert (facts.virt_vm or "none", facts.virt_container or "none") == (vm, container)

@@ -251,7 +251,7 @@ def test_systemd_detect_virt_is_not_started_while_the_callers_key_holds(tmp_path
     assert key.startswith(boot_id + ":") and key.split(":")[1].isdigit()
     assert log.read_text().splitlines() == ["", "--vm"]
     known = KnownVirt(key, "kvm", "docker", platform.machine(), split_sections(first)["long_bit"].strip())
-    assert detected_virt(first) == known and known.long_bit in ("32", "64")
+    assert detected_virt(first) == known and known.long_bit in ("32", "64", "")  # "": no 32-bit loader here
 
     again = probe("", key)
     assert log.read_text().splitlines() == ["", "--vm"]  # not started again
@@ -489,3 +489,29 @@ def test_a_node_that_is_a_link_into_another_install_is_not_read_from_the_prefix_
 
 def test_the_probe_and_the_caller_ask_node_the_same_question():
     assert f"node -p '{parsers.NODE_VERSIONS_EXPRESSION}'" in probe_script()
+
+
+def test_getconf_starts_only_where_a_32_bit_program_could_run(tmp_path):
+    fake = tmp_path / "fake" / "getconf"
+    fake.parent.mkdir()
+    fake.write_text('#!/bin/sh\necho "$*" >> "$CALLS"\necho 32\n')
+    fake.chmod(0o755)
+    log = tmp_path / "calls"
+    env = dict(os.environ, PATH=f"{fake.parent}{os.pathsep}{os.environ['PATH']}", CALLS=str(log))
+    root = tmp_path / "root"
+    # Only the first loader the probe looks for is moved under root; none of the others exists on this machine.
+    others = ("/lib/ld-linux.so.3", "/lib/ld-linux-armhf.so.3", "/lib/ld-musl-i386.so.1", "/libx32/ld-linux-x32.so.2")
+    assert not any(Path(path).exists() for path in others) and not list(Path("/lib").glob("ld-musl-arm*.so.1"))
+    script = probe_script().replace("for _f in /lib/ld-linux.so.2 ", f"for _f in {root}/lib/ld-linux.so.2 ")
+    assert script != probe_script()
+
+    def probe() -> dict[str, str]:
+        done = subprocess.run(["dash", "-s"], input=script, capture_output=True, text=True, timeout=30, env=env)
+        return split_sections(done.stdout)
+
+    assert probe()["long_bit"] == "" and not log.exists()  # a 64-bit userland only: getconf is not started
+    _file(root / "lib/ld-linux.so.2")  # an i386 loader, as a 32-bit userland (or i386 multiarch) has
+    sections = probe()
+    assert sections["long_bit"] == "32" and log.read_text() == "LONG_BIT\n"
+    assert parsers.parse_arch(sections["uname_m"], sections["long_bit"])[0] == \
+        parsers.USERLAND_32_BIT.get(platform.machine(), platform.machine())
