@@ -6,6 +6,7 @@ to the known_hosts file; a changed key is refused always (paramiko raises
 BadHostKeyException before any policy is asked).
 """
 
+import functools
 import os
 import re
 from pathlib import Path
@@ -86,27 +87,54 @@ class HostKeysFor(HostKeys):
     def __init__(self, known_hosts: Path, host_key_name: str) -> None:
         super().__init__()
         revoked: set[str] = set()
-        with open(known_hosts) as lines:
-            for lineno, line in enumerate(lines, 1):
-                line = line.strip()
-                if line.startswith("@revoked"):  # OpenSSH's marker (paramiko cannot parse it): never trust that key
-                    fields = line.split()
-                    if len(fields) >= 4 and _names_host(" ".join(fields[1:]), host_key_name):
-                        revoked.add(fields[3])
-                    continue
-                if not line or line[0] in "#@" or not _names_host(line, host_key_name):
-                    continue
-                try:
-                    entry = HostKeyEntry.from_line(line, lineno)
-                except (SSHException, InvalidHostKey):  # a broken line: skipped, as OpenSSH does
-                    continue
-                if entry is not None:
-                    for name in list(entry.hostnames):
-                        if self.check(name, entry.key):
-                            entry.hostnames.remove(name)
-                    if entry.hostnames:
-                        self._entries.append(entry)
+        for lineno, line in _candidate_lines(known_hosts, host_key_name):
+            if line.startswith("@revoked"):  # OpenSSH's marker (paramiko cannot parse it): never trust that key
+                fields = line.split()
+                if len(fields) >= 4 and _names_host(" ".join(fields[1:]), host_key_name):
+                    revoked.add(fields[3])
+                continue
+            if line[0] in "#@" or not _names_host(line, host_key_name):
+                continue
+            try:
+                entry = HostKeyEntry.from_line(line, lineno)
+            except (SSHException, InvalidHostKey):  # a broken line: skipped, as OpenSSH does
+                continue
+            if entry is not None:
+                for name in list(entry.hostnames):
+                    if self.check(name, entry.key):
+                        entry.hostnames.remove(name)
+                if entry.hostnames:
+                    self._entries.append(entry)
         self._entries = [entry for entry in self._entries if entry.key.get_base64() not in revoked]
+
+
+def _candidate_lines(known_hosts: Path, host_key_name: str) -> list[tuple[int, str]]:
+    """(line number, line) of the lines that may name the host, in file order: those naming it plainly, and
+    every line with a hashed (or @-marked) host field, which only _names_host can judge."""
+    status = known_hosts.stat()
+    plain, others = _indexed(str(known_hosts), status.st_mtime_ns, status.st_size, status.st_ino)
+    return sorted([*plain.get(host_key_name, ()), *others])
+
+
+@functools.lru_cache(maxsize=4)
+def _indexed(path: str, mtime_ns: int, size: int, inode: int) -> tuple[dict[str, list[tuple[int, str]]],
+                                                                        list[tuple[int, str]]]:
+    """known_hosts read once per version of the file (its mtime, size and inode are the key), however many
+    hosts a command connects to: plain host names -> their lines, and the lines to check one by one."""
+    plain: dict[str, list[tuple[int, str]]] = {}
+    others: list[tuple[int, str]] = []
+    with open(path) as lines:
+        for lineno, line in enumerate(lines, 1):
+            line = line.strip()
+            if not line or line[0] == "#":
+                continue
+            field = re.split(" |\t", line, maxsplit=1)[0]
+            if line[0] == "@" or "|1|" in field:
+                others.append((lineno, line))
+                continue
+            for name in set(field.split(",")):
+                plain.setdefault(name, []).append((lineno, line))
+    return plain, others
 
 
 def _names_host(line: str, host_key_name: str) -> bool:

@@ -69,3 +69,28 @@ def test_a_revoked_key_is_never_trusted(known_hosts, tmp_path):
                         f"@revoked plain.example {keys['a'].get_name()} {keys['a'].get_base64()}\n")
     assert HostKeysFor(revoking, "plain.example").lookup("plain.example") is None
     assert HostKeysFor(revoking, "other.example").lookup("other.example") is not None
+
+
+
+def test_the_file_is_read_once_per_version_however_many_hosts_are_looked_up(known_hosts, tmp_path, monkeypatch):
+    import builtins
+
+    source, keys = known_hosts
+    path = tmp_path / "known_hosts"
+    path.write_text(source.read_text())
+    opened = []
+    real_open = builtins.open
+
+    def counting_open(file, *args, **kwargs):
+        opened.append(str(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", counting_open)
+    for name in ["plain.example", "other.example", "hashed.example", "missing.example"] * 3:
+        HostKeysFor(path, name)
+    assert opened.count(str(path)) == 1
+    with real_open(path, "a") as appended:  # trust on first use appends: that new version is read
+        appended.write(f"new.example {keys['a'].get_name()} {keys['a'].get_base64()}\n")
+    assert HostKeysFor(path, "new.example").lookup("new.example") is not None
+    assert HostKeysFor(path, "plain.example").lookup("plain.example") is not None
+    assert opened.count(str(path)) == 2
