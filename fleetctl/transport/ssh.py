@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
+import paramiko
 from fabric import Config, Connection
 from paramiko import (
     AuthenticationException,
@@ -46,6 +47,18 @@ READ_SIZE = 65536
 KEEPALIVE = {socket.TCP_KEEPIDLE: 5, socket.TCP_KEEPINTVL: 2, socket.TCP_KEEPCNT: 3}
 
 
+class QuietTransport(paramiko.Transport):
+    """paramiko's transport, its thread waking every 2 s instead of 0.1 s to see whether it was closed.
+
+    An idle connection woke 10 times a second: 0.5 ms of CPU per second each, and a command's pool keeps
+    every host's connection open for the command's whole length (500 hosts: a quarter of a core doing
+    nothing). close() does not wait for the wake-up (it closes the packetizer and the socket); the thread of
+    a closed connection may only take up to 2 s more to end.
+    """
+
+    _active_check_timeout = 2.0
+
+
 class SSHTransport(Transport):
     def __init__(
         self,
@@ -73,7 +86,8 @@ class SSHTransport(Transport):
             connect_kwargs = {"key_filename": [str(Path(key_file).expanduser())], "allow_agent": False, "look_for_keys": False}
         # A host that accepts TCP but never speaks SSH must not hold a fork
         # for paramiko's default 15 s banner wait.
-        connect_kwargs.update(banner_timeout=connect_timeout, auth_timeout=connect_timeout)
+        connect_kwargs.update(banner_timeout=connect_timeout, auth_timeout=connect_timeout,
+                              transport_factory=QuietTransport)
         self._connection = Connection(
             address,
             user=user,
