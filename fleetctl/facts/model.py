@@ -81,11 +81,11 @@ class KnownVirt:
 
     key: str
     vm: str
-    container: str
+    container: str  # "" when the probe read the container from its marker file instead (probe.sh container_from_files)
     # uname -m and getconf LONG_BIT, as unchanging under the same key ("" in a cache written before them).
     uname_m: str = ""
     long_bit: str = ""
 
     @property
     def complete(self) -> bool:
-        return bool(self.key and self.vm and self.container and self.uname_m)
+        return bool(self.key and self.vm and self.uname_m)

@@ -30,6 +30,21 @@ labelled() {
 
 has() { command -v "$1" >/dev/null 2>&1; }
 
+# Print what uname -m would, from /proc/sys/kernel/arch (Linux 6.1 and later),
+# where the userland is the kernel's own architecture (its native dynamic loader
+# is there); false otherwise, and where that file lies: under qemu-user
+# emulation it names the machine's architecture, not the emulated one.
+kernel_machine() {
+    _machine=
+    read -r _machine < /proc/sys/kernel/arch 2>/dev/null || return 1
+    case $_machine in
+        x86_64) [ -e /lib64/ld-linux-x86-64.so.2 ] || [ -e /lib/ld-musl-x86_64.so.1 ] || return 1 ;;
+        aarch64) [ -e /lib/ld-linux-aarch64.so.1 ] || [ -e /lib/ld-musl-aarch64.so.1 ] || return 1 ;;
+        *) return 1 ;;
+    esac
+    printf '%s\n' "$_machine"
+}
+
 # True when a 32-bit program can run here: a 32-bit dynamic loader exists (glibc's or musl's for i386 and
 # 32-bit arm, x32's). Without one, getconf (a dynamic program) could only say 64, so it need not start.
 userland_may_be_32_bit() {
@@ -202,6 +217,7 @@ BEGIN {
         keep = 0
         while ((getline line < dpkg_status) > 0) {
             if (line ~ /^Package: /) {
+                if (substr(line, 10) > "nodejs") break  # dpkg keeps its records sorted by name
                 keep = substr(line, 10) ~ /^(nodejs|libnode[0-9]+|libuv1[a-z0-9]*)$/
                 if (keep) print line
             } else if (keep && line ~ /^(Status|Architecture|Version|Depends): /) print line
@@ -255,15 +271,49 @@ virt_key() {
     [ -n "$_boot" ] && [ -n "${20-}" ] && virt_key=$_boot:${20}
 }
 
+# True when systemd-detect-virt --container (of systemd 252 or later, whose
+# detect_container() this follows) would answer from a marker file: nothing it
+# looks at before them is there (OpenVZ's /proc/vz, WSL in the kernel release,
+# a tracer such as proot's, /run/host/container-manager, /run/systemd/container,
+# PID 1's environment, which only root may read), and exactly one of
+# /run/.containerenv (podman) and /.dockerenv (docker) exists.
+container_from_files() {
+    [ -e /run/.containerenv ] && [ -e /.dockerenv ] && return 1
+    [ -e /run/.containerenv ] || [ -e /.dockerenv ] || return 1
+    _version=${systemd_library#libsystemd-shared-}
+    _version=${_version%%[!0-9]*}
+    [ "${_version:-0}" -ge 252 ] || return 1
+    [ -e /proc/vz ] || [ -e /run/host/container-manager ] || [ -e /run/systemd/container ] && return 1
+    [ -r /proc/1/environ ] && return 1
+    _line=
+    read -r _line < /proc/sys/kernel/osrelease 2>/dev/null
+    case $_line in *Microsoft*|*WSL*|'') return 1 ;; esac
+    _tracer=
+    while IFS= read -r _line; do
+        case $_line in TracerPid:*) _tracer=${_line#TracerPid:}; break ;; esac
+    done < /proc/self/status
+    # shellcheck disable=SC2086 # split on purpose: the value is a number between blanks
+    set -- $_tracer
+    [ "${1-}" = 0 ]
+}
+
 # systemd-detect-virt without an option prints the container it finds, else the
 # VM, else "none": one exec answers both questions unless it names a container
 # (then --vm is asked too) or a name this list does not know (then both are
 # asked, as systemd-detect-virt --vm and --container). Sets $virt_vm and
 # $virt_container, empty when systemd-detect-virt is missing.
+#
+# In a container its marker file often says what systemd-detect-virt --container
+# would (container_from_files): then --vm alone is asked, and the container
+# section stays empty (the parser reads the marker, and says so).
 detect_virt() {
     virt_vm='' virt_container=''
     [ -n "$boot_known" ] && return 0
     has systemd-detect-virt || return 0
+    if container_from_files; then
+        virt_vm=$(systemd-detect-virt --vm 2>/dev/null)
+        return 0
+    fi
     _virt=$(systemd-detect-virt 2>/dev/null)
     case $_virt in
         none)
@@ -289,7 +339,7 @@ probe() {
     # The machine and its userland's word size cannot change within one boot and
     # PID 1 either: when the caller knows them (boot_known), they are not asked.
     section uname_m
-    [ -n "$boot_known" ] || uname -m 2>/dev/null
+    [ -n "$boot_known" ] || kernel_machine || uname -m 2>/dev/null
 
     # LONG_BIT only tells a 32-bit userland on a 64-bit kernel apart; an empty section means 64-bit.
     section long_bit
@@ -343,28 +393,11 @@ probe() {
     section run_systemd_system
     [ -d /run/systemd/system ] && echo present
 
-    # systemd's version is in the name of its shared library
-    # (libsystemd-shared-252.so), which saves starting systemctl; when that
-    # name is not found, or not just one, systemctl --version tells.
-    _library=
-    if has systemctl; then
-        for _f in /usr/lib/systemd/libsystemd-shared-[0-9]*.so /lib/systemd/libsystemd-shared-[0-9]*.so \
-                  /usr/lib/*/systemd/libsystemd-shared-[0-9]*.so /usr/lib64/systemd/libsystemd-shared-[0-9]*.so; do
-            [ -e "$_f" ] || continue
-            _f=${_f##*/}
-            case $_library in
-                "") _library=$_f ;;
-                "$_f") ;;
-                *) _library=several ;;
-            esac
-        done
-        [ "$_library" = several ] && _library=
-    fi
     section systemctl_version
-    [ -z "$_library" ] && has systemctl && systemctl --version 2>/dev/null
+    [ -z "$systemd_library" ] && has systemctl && systemctl --version 2>/dev/null
 
     section systemd_shared_library
-    [ -n "$_library" ] && printf '%s\n' "$_library"
+    [ -n "$systemd_library" ] && printf '%s\n' "$systemd_library"
 
     # The C library native addons link against, told by its dynamic loader's
     # name (globs: no process; ld64.so.* is glibc's on ppc64le and s390x).
@@ -414,6 +447,23 @@ probe() {
 known_node=${1-}
 known_virt=${2-}
 virt_key
+# systemd's version is in the name of its shared library (libsystemd-shared-252.so),
+# which saves starting systemctl; when that name is not found, or not just one,
+# systemctl --version tells.
+systemd_library=
+if has systemctl; then
+    for _f in /usr/lib/systemd/libsystemd-shared-[0-9]*.so /lib/systemd/libsystemd-shared-[0-9]*.so \
+              /usr/lib/*/systemd/libsystemd-shared-[0-9]*.so /usr/lib64/systemd/libsystemd-shared-[0-9]*.so; do
+        [ -e "$_f" ] || continue
+        _f=${_f##*/}
+        case $systemd_library in
+            "") systemd_library=$_f ;;
+            "$_f") ;;
+            *) systemd_library=several ;;
+        esac
+    done
+    [ "$systemd_library" = several ] && systemd_library=
+fi
 boot_known=
 [ -n "$virt_key" ] && [ "$virt_key" = "$known_virt" ] && boot_known=yes
 node_identity=

@@ -515,3 +515,99 @@ def test_getconf_starts_only_where_a_32_bit_program_could_run(tmp_path):
     assert sections["long_bit"] == "32" and log.read_text() == "LONG_BIT\n"
     assert parsers.parse_arch(sections["uname_m"], sections["long_bit"])[0] == \
         parsers.USERLAND_32_BIT.get(platform.machine(), platform.machine())
+
+
+# --- a first probe that starts fewer programs: the container from its marker file, uname -m from the kernel -----
+
+
+def _function(script: str, name: str) -> tuple[int, int]:
+    """Where a shell function of the script starts and ends."""
+    start = script.index(f"\n{name}() {{")
+    return start, script.index("\n}\n", start)
+
+
+def _in_function(script: str, name: str, old: str, new: str) -> str:
+    start, end = _function(script, name)
+    part = script[start:end]
+    assert old in part, (name, old)
+    return script[:start] + part.replace(old, new) + script[end:]
+
+
+def _probe_with_fake(tmp_path: Path, program: str, text: str, script: str, **env: str) -> tuple[dict[str, str], list[str]]:
+    fake = tmp_path / "fake" / program
+    fake.parent.mkdir(exist_ok=True)
+    fake.write_text(text)
+    fake.chmod(0o755)
+    log = tmp_path / "calls"
+    log.unlink(missing_ok=True)
+    environment = dict(os.environ, PATH=f"{fake.parent}{os.pathsep}{os.environ['PATH']}", CALLS=str(log), **env)
+    done = subprocess.run(["dash", "-s"], input=script, capture_output=True, text=True, timeout=30, env=environment)
+    assert done.returncode == 0, done.stderr
+    return split_sections(done.stdout), log.read_text().splitlines() if log.exists() else []
+
+
+def _as_login_user(script: str, tmp_path: Path) -> str:
+    """probe.sh as a login user other than root sees it: PID 1's environment unreadable."""
+    return _in_function(script, "container_from_files", "/proc/1/environ", str(tmp_path / "no-such-environ"))
+
+
+needs_a_docker_marker = pytest.mark.skipif(
+    not Path("/.dockerenv").exists() or Path("/run/.containerenv").exists() or Path("/run/systemd/container").exists()
+    or not list(Path("/usr/lib").glob("*/systemd/libsystemd-shared-25[2-9].so")),
+    reason="this machine is not a Docker container of systemd 252 or later (the development machine is)")
+
+
+@needs_a_docker_marker
+def test_a_container_told_by_its_marker_file_asks_systemd_detect_virt_for_the_vm_only(tmp_path):
+    sections, calls = _probe_with_fake(tmp_path, "systemd-detect-virt", FAKE_DETECT_VIRT,
+                                       _as_login_user(probe_script(), tmp_path), VM="kvm", CONTAINER="docker")
+    assert calls == ["--vm"]
+    assert (sections["systemd_detect_virt_vm"], sections["systemd_detect_virt_container"]) == ("kvm", "")
+    raw = "\n".join(f"==> {name} <==\n{body}" for name, body in sections.items())
+    facts = parse_probe(raw)
+    assert (facts.virt_vm, facts.virt_container, facts.kind) == ("kvm", "docker", "container")
+    assert facts.kind_evidence == "/.dockerenv exists"
+    known = detected_virt(raw)
+    assert known is not None and (known.vm, known.container) == ("kvm", "")  # cached: the marker is read again
+    assert parse_probe(raw.replace("==> systemd_detect_virt_vm <==\nkvm", "==> systemd_detect_virt_vm <=="),
+                       known_virt=known).virt_container == "docker"
+
+
+@needs_a_docker_marker
+@pytest.mark.parametrize("blocker", ["manager file", "older systemd", "root"])
+def test_systemd_detect_virt_answers_whenever_something_it_reads_first_could_differ(tmp_path, blocker):
+    script = _as_login_user(probe_script(), tmp_path)
+    if blocker == "manager file":  # /run/systemd/container (a container manager said which it is)
+        (tmp_path / "container").write_text("lxc\n")
+        script = _in_function(script, "container_from_files", "/run/systemd/container", str(tmp_path / "container"))
+    elif blocker == "older systemd":  # whose detect_container() looked at other things first
+        script = _in_function(script, "container_from_files", "-ge 252", "-ge 999")
+    else:  # root may read PID 1's environment, which systemd-detect-virt reads before the marker files
+        script = probe_script()
+    sections, calls = _probe_with_fake(tmp_path, "systemd-detect-virt", FAKE_DETECT_VIRT, script,
+                                       VM="kvm", CONTAINER="docker")
+    assert calls == ["", "--vm"]
+    assert (sections["systemd_detect_virt_vm"], sections["systemd_detect_virt_container"]) == ("kvm", "docker")
+
+
+FAKE_UNAME = '#!/bin/sh\necho "$*" >> "$CALLS"\necho fake-machine\n'
+
+
+@pytest.mark.skipif(not Path("/proc/sys/kernel/arch").exists(), reason="a kernel before 6.1: uname -m is asked")
+def test_the_kernels_record_of_its_machine_is_what_uname_says():
+    machine = Path("/proc/sys/kernel/arch").read_text().strip()
+    assert machine == platform.machine()
+
+
+def test_uname_answers_where_the_kernels_record_cannot_be_taken(tmp_path):
+    kernel_arch = Path("/proc/sys/kernel/arch")
+    script = probe_script()
+    sections, calls = _probe_with_fake(tmp_path, "uname", FAKE_UNAME, script)
+    if kernel_arch.exists() and platform.machine() in ("x86_64", "aarch64"):
+        assert calls == [] and sections["uname_m"] == kernel_arch.read_text().strip()
+    # Without the userland's own loader (as under qemu-user emulation, where the file names the machine's
+    # architecture and not the emulated one), uname tells.
+    script = _in_function(script, "kernel_machine", "/lib64/ld-linux-x86-64.so.2", str(tmp_path / "no-loader"))
+    script = _in_function(script, "kernel_machine", "/lib/ld-linux-aarch64.so.1", str(tmp_path / "no-loader"))
+    sections, calls = _probe_with_fake(tmp_path, "uname", FAKE_UNAME, script)
+    assert calls == ["-m"] and sections["uname_m"] == "fake-machine"
