@@ -2,6 +2,11 @@
 needs the host (the probe, reading its state, the rollout, hooks delegated to it, a build on it), closed
 when the command ends, also on an error or Ctrl-C.
 
+At most CONNECTING_AT_ONCE connections are being opened at any moment, whatever --forks is: a handshake is
+mostly CPU (the controller's key exchange in Python, the host's sshd), and 500 of them at once on one control
+machine starved each other past paramiko's 15 s handshake timeout, where pyinfra (one thread) got through.
+The forks still run side by side once connected.
+
 A block that fails with a TransportError gives its connection up: the host may have gone away (killed,
 rebooted), and whoever needs it next (a rollback of that host, a hook delegated to it) gets a fresh
 connection, as a new connect() would have made.
@@ -13,12 +18,15 @@ from collections.abc import Callable
 
 from fleetctl.transport.base import Transport, TransportError
 
+CONNECTING_AT_ONCE = 32
+
 
 class ConnectionPool:
     """Call it with a host's name, as a connect function: `with pool(name) as transport: ...`."""
 
-    def __init__(self, open_host: Callable[[str], Transport]):
+    def __init__(self, open_host: Callable[[str], Transport], connecting_at_once: int = CONNECTING_AT_ONCE):
         self._open_host = open_host
+        self._connecting = threading.BoundedSemaphore(connecting_at_once)
         self._lock = threading.Lock()
         self._host_locks: dict[str, threading.Lock] = {}
         self._open: dict[str, Transport] = {}
@@ -38,7 +46,8 @@ class ConnectionPool:
         with host_lock:  # two threads asking for one host at once make one connection
             transport = self._open.get(name)
             if transport is None:
-                transport = self._open_host(name)
+                with self._connecting:
+                    transport = self._open_host(name)
                 with self._lock:
                     if self._closed:  # closed meanwhile (Ctrl-C): this one is not kept open either
                         transport.close()

@@ -98,3 +98,27 @@ def test_after_close_no_connection_is_opened_or_kept():
     with pytest.raises(TransportError, match="connections are closed"):
         pool("web-1")
     assert opener.made == []
+
+
+def test_no_more_than_the_limit_of_connections_are_opened_at_once():
+    opening, most = 0, 0
+    lock = threading.Lock()
+
+    def slow_open(name: str) -> Transport:
+        nonlocal opening, most
+        with lock:
+            opening += 1
+            most = max(most, opening)
+        time.sleep(0.02)
+        with lock:
+            opening -= 1
+        return CountingTransport(name)
+
+    pool = ConnectionPool(slow_open, connecting_at_once=3)
+    threads = [threading.Thread(target=pool, args=(f"web-{number}",)) for number in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert most == 3 and pool.opened == {f"web-{number}": 1 for number in range(12)}
+    pool.close()
