@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 import click
 
 from fleetctl.cli.common import (
-    EXIT_HOST_FAILED, bad_input, command_connections, err, forks_option, inventory_argument, is_interactive, limit_option,
-    load_selection, out, select_hosts, tofu_option,
+    EXIT_HOST_FAILED, bad_input, command_connections, err, forks_option, inventory_argument, is_interactive,
+    limit_option, load_selection, out, select_hosts, tofu_option,
 )
 from fleetctl.build.cache import ArtifactCache
 from fleetctl.build.errors import BuildFailed

@@ -87,8 +87,8 @@ def test_a_pre_release_says_nothing_of_its_version():
 
 def test_trixie_links_the_time64_libuv():
     trixie = (BOOKWORM.replace("libnode108", "libnode115").replace("18.20.4+dfsg-1~deb12u2", "20.19.2+dfsg-1")
-              .replace("libuv1 (>= 1.44.1)", "libuv1t64 (>= 1.48.0)").replace("Package: libuv1\n", "Package: libuv1t64\n")
-              .replace("1.44.2-1+deb12u1", "1.48.0-7"))
+              .replace("libuv1 (>= 1.44.1)", "libuv1t64 (>= 1.48.0)")
+              .replace("Package: libuv1\n", "Package: libuv1t64\n").replace("1.44.2-1+deb12u1", "1.48.0-7"))
     assert node_from_files(NO_HEADERS, parse_node_packages(trixie)) == NodeRuntime("20.19.2", "1.48.0", "115")
 
 
@@ -104,7 +104,8 @@ def test_records_that_are_not_all_installed_say_nothing():
 def test_the_library_and_libuv_of_nodes_architecture_count():
     # Multiarch: an arm64 libuv1 beside the amd64 one, listed first.
     foreign = "Package: libuv1\nStatus: install ok installed\nArchitecture: arm64\nVersion: 9.9.9-1\n"
-    assert node_from_files(NO_HEADERS, parse_node_packages(foreign + BOOKWORM)) == NodeRuntime("18.20.4", "1.44.2", "108")
+    assert node_from_files(NO_HEADERS, parse_node_packages(foreign + BOOKWORM)) == \
+        NodeRuntime("18.20.4", "1.44.2", "108")
 
 
 def test_a_static_nodejs_package_without_headers_says_nothing():

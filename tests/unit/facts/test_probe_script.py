@@ -47,7 +47,8 @@ def test_probe_script_runs_locally_and_parses(shell):
 SECTIONS = [
     "probe", "hostname", "uname_m", "long_bit", "cpu_online", "nprocessors_onln", "meminfo",
     "cpus_allowed", "self_cgroup", "cgroup_mounts", "cgroup_limits", "cpuinfo", "pid1_cgroup", "os_release",
-    "ostype", "node_headers", "node_packages", "device_tree_model", "virt_key", "systemd_detect_virt_vm", "systemd_detect_virt_container",
+    "ostype", "node_headers", "node_packages", "device_tree_model", "virt_key", "systemd_detect_virt_vm",
+    "systemd_detect_virt_container",
     "container_markers", "run_systemd_container", "dmi", "pid1_comm", "run_systemd_system", "systemctl_version",
     "systemd_shared_library", "libc_loaders", "opt_free", "node_identity", "node_versions", "end",
 ]
@@ -533,7 +534,8 @@ def _in_function(script: str, name: str, old: str, new: str) -> str:
     return script[:start] + part.replace(old, new) + script[end:]
 
 
-def _probe_with_fake(tmp_path: Path, program: str, text: str, script: str, **env: str) -> tuple[dict[str, str], list[str]]:
+def _probe_with_fake(tmp_path: Path, program: str, text: str, script: str,
+                     **env: str) -> tuple[dict[str, str], list[str]]:
     fake = tmp_path / "fake" / program
     fake.parent.mkdir(exist_ok=True)
     fake.write_text(text)

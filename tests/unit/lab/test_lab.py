@@ -115,6 +115,6 @@ def test_the_app_hosts_deploy_with_the_builders_left_out(tmp_path):
     path = tmp_path / "lab.yaml"
     path.write_text(render_inventory(lab_hosts(EVERY_PERSONA), tmp_path / "id_ed25519", tmp_path / "known_hosts"))
     hosts = load_inventory(path).select("!*builder")
-    assert [host.name for host in hosts] == [f"fleetctl-lab-{name}-1" for name in ("server", "vm", "container", "pi", "lb",
-                                                                                        "plain")]
+    personas = ("server", "vm", "container", "pi", "lb", "plain")
+    assert [host.name for host in hosts] == [f"fleetctl-lab-{name}-1" for name in personas]
     check_deployable(hosts)  # what the inventory's header and the README say to pass deploy
