@@ -44,6 +44,13 @@ class Docker:
             return None
         return value.strip()
 
+    def subnets_in_use(self) -> list[str]:
+        """The subnet of every network the engine has (every user's, not only the labs')."""
+        names = self.run(["network", "ls", "--format", "{{.Name}}"]).split()
+        out = self.run(["network", "inspect", "--format",
+                        "{{range .IPAM.Config}}{{.Subnet}} {{end}}", *names]) if names else ""
+        return out.split()
+
 
 def _cause(stderr: str) -> str:
     """The line of docker's stderr that says what went wrong (not its "see --help" hint)."""

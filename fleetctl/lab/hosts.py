@@ -21,6 +21,21 @@ class LabAddressError(LabError):
     """The lab's subnet is too small for a host; str() is one line."""
 
 
+# Where a free subnet is looked for: the private /16s Docker's own default pools do not hand out first.
+SPARE_SUBNETS = tuple(f"172.{second}.0.0/16" for second in range(20, 32)) + tuple(
+    f"10.{second}.0.0/16" for second in range(200, 256))
+
+
+def free_subnet(preferred: str, in_use: list[str], spare: tuple[str, ...] = SPARE_SUBNETS) -> str:
+    """preferred unless it overlaps a subnet in use (the engine is shared), else the first spare one that does not."""
+    taken = [ipaddress.ip_network(subnet) for subnet in in_use if ":" not in subnet]
+    for candidate in (preferred, *spare):
+        network = ipaddress.ip_network(candidate)
+        if not any(network.overlaps(other) for other in taken):
+            return candidate
+    raise LabAddressError(f"every subnet tried overlaps a Docker network: {preferred}, {spare[0]} ... {spare[-1]}")
+
+
 @dataclass(frozen=True)
 class LabHost:
     name: str

@@ -13,11 +13,16 @@ from pathlib import Path
 
 import pytest
 
+from fleetctl.lab.docker import Docker
+from fleetctl.lab.hosts import free_subnet
+
 REPO = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
 # 1.3 to 3.3 minutes measured with the lab image present on a 2-core machine, idle to heavily
 # loaded (a missing image adds its build, a few minutes).
 TIMEOUT_S = 900
+# molecule.yml's default; the engine is shared, so another network may hold it.
+SCENARIO_SUBNET = "172.27.0.0/16"
 STEPS = ("dependency", "syntax", "create", "prepare", "converge", "idempotence", "verify", "destroy")
 
 
@@ -31,6 +36,7 @@ def test_molecule_test_passes():
         **os.environ,
         # molecule calls ansible-playbook by name, and the scenario python3 for the lab image.
         "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+        "FLEETCTL_MOLECULE_SUBNET": free_subnet(SCENARIO_SUBNET, Docker().subnets_in_use()),
         "NO_COLOR": "1", "PY_COLORS": "0", "ANSIBLE_NOCOLOR": "1", "ANSIBLE_FORCE_COLOR": "0",
     }
     started = time.monotonic()

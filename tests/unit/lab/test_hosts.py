@@ -2,7 +2,7 @@
 
 import pytest
 
-from fleetctl.lab.hosts import LabAddressError, PresentHost, plan_hosts
+from fleetctl.lab.hosts import LabAddressError, PresentHost, free_subnet, plan_hosts
 from fleetctl.lab.personas import parse_host_counts
 
 LAB, SUBNET, STATE = "fleetctl-lab", "172.30.0.0/16", "/checkout/.fleetctl/fleetctl-lab"
@@ -81,3 +81,12 @@ def test_a_subnet_too_small_for_a_host_is_a_one_line_error():
     plan = plan_hosts(parse_host_counts("plain=10"), [], LAB, "172.30.0.0/24", STATE)
     with pytest.raises(LabAddressError, match="fleetctl-lab-plain-1: subnet 172.30.0.0/24 has no address"):
         plan.start[0].address
+
+
+def test_a_free_subnet_is_the_preferred_one_unless_a_network_on_the_engine_overlaps_it():
+    assert free_subnet("172.27.0.0/16", ["172.17.0.0/16", "172.30.0.0/16", "fd00::/64"]) == "172.27.0.0/16"
+    # Another lab took it (what made CI fail once), or a network inside it.
+    assert free_subnet("172.27.0.0/16", ["172.27.0.0/16", "172.20.0.0/16"]) == "172.21.0.0/16"
+    assert free_subnet("172.27.0.0/16", ["172.27.5.0/24"], spare=("172.27.0.0/16", "10.9.0.0/16")) == "10.9.0.0/16"
+    with pytest.raises(LabAddressError, match="every subnet tried overlaps"):
+        free_subnet("172.27.0.0/16", ["172.16.0.0/12"], spare=("172.20.0.0/16",))
