@@ -19,6 +19,7 @@ COMMANDS = {
     "status": "fleetctl.cli.deploy:status_command",
     "logs": "fleetctl.cli.logs:logs_command",
     "exec": "fleetctl.cli.exec:exec_command",
+    "unlock": "fleetctl.cli.deploy:unlock_command",
     "facts": "fleetctl.cli.plan:facts_command",
     "lab": "fleetctl.cli.lab:lab",
     "cache": "fleetctl.cli.cache:cache_group",

@@ -1,4 +1,4 @@
-"""`fleetctl deploy`, `fleetctl rollback` and `fleetctl status`."""
+"""`fleetctl deploy`, `fleetctl rollback`, `fleetctl status` and `fleetctl unlock`."""
 
 import json
 import threading
@@ -13,7 +13,7 @@ from fleetctl.build.cache import ArtifactCache
 from fleetctl.build.errors import BuildFailed
 from fleetctl.cli.common import (
     EXIT_HOST_FAILED, bad_input, command_connections, err, forks_option, inventory_argument, is_interactive,
-    limit_option, limited, out, read_inventory, select_hosts, tofu_option,
+    limit_option, limited, load_selection, out, read_inventory, select_hosts, tofu_option,
 )
 from fleetctl.deploy.job import HostOutcome
 from fleetctl.deploy.lock import this_process
@@ -23,6 +23,7 @@ from fleetctl.facts.probecache import ProbeCache
 from fleetctl.plan import DeployRefused, Jobs, build_hosts_for, build_jobs
 from fleetctl.roles.render import inventory_roles
 from fleetctl.rollout import record as records
+from fleetctl.rollout.lock import unlock_hosts
 from fleetctl.rollout.run import Rollout, RolloutResult
 from fleetctl.status import fleet_status
 
@@ -132,7 +133,8 @@ def _rollout(inventory: Path, limit: str | None, forks: int, as_json: bool, trus
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (for CI).")
 force_unlock_option = click.option("--force-unlock", is_flag=True,
-                                   help="Break another deploy's lock on the hosts (when that deploy is gone).")
+                                   help="Break another rollout's locks on the hosts, even live ones (when that "
+                                        "rollout is known to be gone).")
 abort_option = click.option("--abort-rolls-back", is_flag=True,
                             help="When the rollout stops, also return the hosts it upgraded to their previous release.")
 
@@ -201,4 +203,26 @@ def status_command(inventory: Path, limit: str | None, forks: int, as_json: bool
                           str(row.restarts if row.restarts is not None else "-"), uptime)
         out().print(table)
     if any(row.error or not row.service.startswith("active") for row in rows):
+        raise click.exceptions.Exit(EXIT_HOST_FAILED)
+
+
+@click.command("unlock")
+@inventory_argument
+@limit_option
+@forks_option
+@click.option("--force", is_flag=True, help="Also remove locks whose lease is still being renewed.")
+@tofu_option
+def unlock_command(inventory: Path, limit: str | None, forks: int, force: bool, trust_on_first_use: bool) -> None:
+    """Remove the deploy locks a gone rollout left on the hosts, saying whose they were.
+
+    A lock whose owner's lease ran out, or whose owner was a dead process of this machine,
+    is removed; a live one (its lease still renewed) only with --force.
+    """
+    loaded, hosts = load_selection(inventory, limit)
+    rows = unlock_hosts(hosts, command_connections(loaded, trust_on_first_use), force, forks)
+    table = Table("host", "lock held by", "result", box=box.SIMPLE_HEAD, title="fleetctl unlock", title_justify="left")
+    for row in rows:
+        table.add_row(row.host, row.holder or "-", row.detail)
+    out().print(table)
+    if not all(row.ok for row in rows):
         raise click.exceptions.Exit(EXIT_HOST_FAILED)

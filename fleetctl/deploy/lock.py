@@ -1,17 +1,23 @@
-"""The per-host deploy lock: a directory made atomically, holding who took it and when."""
+"""One host's deploy lock: a folder made atomically, holding its owner, kept alive by a lease.
 
-import contextlib
+A rollout takes the lock of every one of its hosts before it changes any of them and
+renews the lease while it runs (fleetctl.rollout.lock). The lease is timed by the host's
+clock: the owner file's mtime is its last renewal, and the lock scripts print its age,
+so every control machine, whatever its own clock says, sees a dead owner once its
+lease has run out.
+"""
+
 import json
 import os
 import socket
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 from fleetctl.remote import LockExit, script
-from fleetctl.transport import Transport, TransportError
+from fleetctl.transport import Transport
 
-STALE_AFTER_S = 3600
+# How long a lock outlives its owner's last renewal; the owner renews it every LEASE_S / 4.
+LEASE_S = 60.0
 
 
 class LockHeld(Exception):
@@ -20,79 +26,130 @@ class LockHeld(Exception):
 
 @dataclass(frozen=True)
 class LockOwner:
+    """Who holds a lock: user, control machine, process, when it started, and its lease."""
+
     user: str
     control_host: str
     pid: int
     since: float
+    lease_s: float = LEASE_S
 
     def to_json(self) -> str:
-        return json.dumps({"user": self.user, "control_host": self.control_host, "pid": self.pid, "since": self.since},
-                          sort_keys=True)
+        return json.dumps({"user": self.user, "control_host": self.control_host, "pid": self.pid,
+                           "since": self.since, "lease_s": self.lease_s}, sort_keys=True)
 
     @staticmethod
     def from_json(text: str) -> "LockOwner | None":
         try:
             data = json.loads(text)
-            return LockOwner(str(data["user"]), str(data["control_host"]), int(data["pid"]), float(data["since"]))
-        except (ValueError, KeyError, TypeError):
+            return LockOwner(str(data["user"]), str(data["control_host"]), int(data["pid"]), float(data["since"]),
+                             float(data.get("lease_s", LEASE_S)))
+        except (ValueError, KeyError, TypeError, AttributeError):
             return None
 
     def describe(self) -> str:
-        age = time.time() - self.since
-        return f"{self.user}@{self.control_host} (pid {self.pid}) for {age:.0f} s"
+        started = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(self.since))
+        return f"{self.user}@{self.control_host} (pid {self.pid}, started {started})"
+
+    def is_dead_here(self) -> bool:
+        """True when the owner ran on this machine and its process is gone."""
+        if self.control_host != socket.gethostname():
+            return False
+        try:
+            os.kill(self.pid, 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False
+        return False
+
+
+@dataclass(frozen=True)
+class Holder:
+    """A held lock as the lock scripts print it: its owner line and the age of its lease."""
+
+    line: str  # the owner line as written ("" for a half-made lock: its owner died before writing it)
+    age: float | None  # seconds since the last renewal, by the host's clock
+
+    @property
+    def owner(self) -> LockOwner | None:
+        return LockOwner.from_json(self.line)
+
+    @property
+    def stale(self) -> bool:
+        """The owner is gone: its lease ran out, or it ran on this machine and its process is dead."""
+        owner = self.owner
+        lease = owner.lease_s if owner else LEASE_S
+        if self.age is None or self.age > lease:
+            return True
+        return owner is not None and owner.is_dead_here()
+
+    def describe(self) -> str:
+        owner = self.owner
+        who = owner.describe() if owner else "a deploy that never wrote its name"
+        if self.age is None:
+            return who
+        lease = owner.lease_s if owner else LEASE_S
+        left = lease - self.age
+        state = f"lease ends in {left:.0f} s" if left >= 0 else f"lease ran out {-left:.0f} s ago"
+        return f"{who}, renewed {self.age:.0f} s ago ({state})"
+
+
+def parse_holder(output: str) -> Holder:
+    """What lib/lock-holder.sh printed: the owner line, then "age SECONDS"."""
+    lines = [line for line in output.splitlines() if line.strip()]
+    age = None
+    if lines and lines[-1].startswith("age "):
+        try:
+            age = float(lines.pop()[4:])
+        except ValueError:
+            pass
+    return Holder("\n".join(lines), age)
 
 
 def this_process() -> LockOwner:
     return LockOwner(os.environ.get("USER") or str(os.getuid()), socket.gethostname(), os.getpid(), time.time())
 
 
-def is_stale(owner: LockOwner | None, now: float, stale_after: float = STALE_AFTER_S) -> bool:
-    """A lock is stale when its owner is gone (same control machine, no such process) or too old."""
-    if owner is None:
-        return True  # half-written: its owner died between mkdir and writing
-    if now - owner.since > stale_after:
-        return True
-    if owner.control_host == socket.gethostname():
-        try:
-            os.kill(owner.pid, 0)
-        except ProcessLookupError:
-            return True
-        except PermissionError:
-            return False
-    return False
-
-
 def acquire(transport: Transport, root: str, owner: LockOwner, force: bool = False) -> None:
-    """Take the lock of the folder `root` on the host (an app's root, or fleetctl's own for role-only hosts)."""
+    """Take the lock of the folder `root` on the host (an app's root, or fleetctl's own for role-only hosts).
+
+    A stale lock is broken and taken; force breaks a live one too. LockHeld names the holder otherwise."""
     result = transport.run([root, owner.to_json()], script=script("lock-acquire.sh"))
     if result.ok:
         return
-    holder = LockOwner.from_json(result.stdout.strip())
-    if result.exit_code == LockExit.HELD and (force or is_stale(holder, time.time())):
-        transport.run([root], script=script("lock-break.sh"))
-        result = transport.run([root, owner.to_json()], script=script("lock-acquire.sh"))
-        if result.ok:
-            return
-        holder = LockOwner.from_json(result.stdout.strip())
     if result.exit_code == LockExit.HELD:
-        who = holder.describe() if holder else "an unknown deploy"
-        raise LockHeld(f"{transport.name}: deploy refused: {root} is locked by {who} "
-                       "(use --force-unlock if that deploy is gone)")
+        holder = parse_holder(result.stdout)
+        if force or holder.stale:
+            break_lock(transport, root, None if force else holder)
+            result = transport.run([root, owner.to_json()], script=script("lock-acquire.sh"))
+            if result.ok:
+                return
+            holder = parse_holder(result.stdout)
+        if result.exit_code == LockExit.HELD:
+            raise LockHeld(f"{transport.name}: deploy refused: {root} is locked by {holder.describe()} "
+                           "(fleetctl unlock removes a lock whose rollout is gone)")
     raise LockHeld(f"{transport.name}: cannot take the deploy lock: {result.stderr.strip() or result.exit_code}")
+
+
+def renew(transport: Transport, root: str, owner: LockOwner) -> Holder | None:
+    """Renew the lease; None when renewed, else who holds the lock now (line "" when nobody does)."""
+    result = transport.run([root, owner.to_json()], script=script("lock-renew.sh"))
+    return None if result.ok else parse_holder(result.stdout)
 
 
 def release(transport: Transport, root: str, owner: LockOwner) -> None:
     transport.run([root, owner.to_json()], script=script("lock-release.sh"))
 
 
-@contextlib.contextmanager
-def held(transport: Transport, root: str, owner: LockOwner, force: bool = False) -> Iterator[None]:
-    """The lock of `root` on the host, held for the block; given back even when the block fails."""
-    acquire(transport, root, owner, force=force)
-    try:
-        yield
-    finally:
-        try:
-            release(transport, root, owner)
-        except TransportError:
-            pass  # the host went away; the lock is stale by our pid once we exit
+def show(transport: Transport, root: str) -> Holder | None:
+    """Who holds the lock of `root`, or None when nobody does."""
+    result = transport.run([root], script=script("lock-show.sh"))
+    return parse_holder(result.stdout) if result.exit_code == LockExit.HELD else None
+
+
+def break_lock(transport: Transport, root: str, seen: Holder | None = None) -> Holder | None:
+    """Remove the lock; with seen, only while its owner line is still seen's. None when removed (or there was
+    none), else the holder that replaced seen."""
+    result = transport.run([root, seen.line if seen else ""], script=script("lock-break.sh"))
+    return None if result.ok else parse_holder(result.stdout)

@@ -5,13 +5,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from fleetctl.deploy.job import HostJob, HostOutcome, Report, failed_before_start
-from fleetctl.deploy.lock import LockHeld, LockOwner
+from fleetctl.deploy.lock import LockOwner
 from fleetctl.deploy.run import run_job
 from fleetctl.domain import HostResult
 from fleetctl.facts import ProbeParseError
 from fleetctl.fanout import fan_out
 from fleetctl.rollout import record as records
 from fleetctl.rollout.batches import exceeds_max_fail, make_batches
+from fleetctl.rollout.lock import Refusal, RolloutLock
 from fleetctl.transport import ConnectTimeout, Transport, TransportError
 
 
@@ -39,16 +40,19 @@ class Rollout:
         self.owner = owner
         self.report = report
         self.forks = forks
-        self.force_unlock = force_unlock
         self.record = record
+        self.lock = RolloutLock([job.host for job in jobs if not job.probe_error], self._open, owner, forks,
+                                force_unlock)
 
     def run_host(self, job: HostJob) -> HostOutcome:
         if job.probe_error:
             return failed_before_start(job, job.probe_error)
+        if job.name in self.lock.unreachable:
+            return failed_before_start(job, self.lock.unreachable[job.name])
         try:
             with self._open(job.name) as transport:
-                outcome = run_job(job, transport, self.connect, self.owner, self.report, self.force_unlock)
-        except (TransportError, LockHeld, ProbeParseError) as error:
+                outcome = run_job(job, transport, self.connect, self.report)
+        except (TransportError, ProbeParseError) as error:
             outcome = failed_before_start(job, str(error))
         self.report(job.name, f"{outcome.result}: {outcome.detail}")
         return outcome
@@ -67,10 +71,37 @@ class Rollout:
         raise AssertionError("unreachable")
 
     def run(self, abort_rolls_back: bool = False) -> RolloutResult:
+        """Take every host's lock, run the batches, give the locks back; a rollout refused by another's
+        lock changes nothing (and leaves the record of this inventory alone)."""
+        for job in self.jobs:
+            if not job.probe_error:
+                self.report(job.name, "taking the deploy lock")
+        refusals = self.lock.acquire()
+        if refusals:
+            return self._refused(refusals)
+        try:
+            return self._run_batches(abort_rolls_back)
+        finally:
+            self.lock.release()
+
+    def _refused(self, refusals: list[Refusal]) -> RolloutResult:
+        refused = {refusal.host: refusal.why for refusal in refusals}
+        outcomes = [failed_before_start(job, refused[job.name]) for job in self.jobs if job.name in refused]
+        for outcome in outcomes:
+            self.report(outcome.host, f"{outcome.result}: {outcome.detail}")
+        return RolloutResult(outcomes, [job.name for job in self.jobs if job.name not in refused],
+                             f"refused: {len(refused)} of {len(self.jobs)} hosts are locked by another rollout;"
+                             " no host was changed", [])
+
+    def _run_batches(self, abort_rolls_back: bool) -> RolloutResult:
         outcomes: list[HostOutcome] = []
         batches = make_batches(self.jobs, lambda job: job.host.rollout.serial)
         self._record([])  # on file from the start: a rollout killed in its first batch can be resumed
         for number, batch in enumerate(batches):
+            if self.lock.lost:
+                later = [job.name for later_batch in batches[number:] for job in later_batch]
+                return RolloutResult(outcomes, later, "; ".join(self.lock.lost.values()) +
+                                     f"; stopped, {len(later)} hosts not touched", [])
             batch_outcomes = self._run_hosts(batch)
             outcomes += batch_outcomes
             self._record(batch_outcomes)

@@ -1,8 +1,8 @@
 """Issue 5 on the lab: what goes wrong during a rollout, and the commands that recover.
 
 A release whose health check fails is rolled back on the first host and the rollout halts
-(later hosts keep the old release); --abort-rolls-back; --resume; a concurrent deploy is
-refused; hooks around each host (and a failing hook stops its host); the rollback command;
+(later hosts keep the old release); --abort-rolls-back; --resume; one lock per rollout (a
+second rollout refused before it touches any host, a dead owner's lease, unlock); hooks around each host (and a failing hook stops its host); the rollback command;
 old releases pruned. Server, vm and container only: none of this needs the emulated pi.
 
 The tests build on each other's releases, in file order; each first states what it starts from.
@@ -13,11 +13,16 @@ picked out of it (-k) does not: from test_hooks_run_before_and_after_each_host_i
 on, each test needs the releases the tests before it left on the hosts.
 """
 
+import json
+
 import pytest
+from conftest import REPO
 from deploy_helpers import (
     DeployProcess, addresses, current_link, deploy, host_names, make_app, remote, run, served_versions,
-    set_version, wipe_app, write_inventory,
+    set_version, shell_quote, wipe_app, write_inventory,
 )
+
+from fleetctl.rollout.record import record_path
 
 APP = "t-fail"
 PORT = 3202
@@ -124,7 +129,7 @@ def test_abort_rolls_back_returns_the_upgraded_hosts(lab, serial, src, names, re
 def test_resume_continues_an_interrupted_rollout_where_it_stopped(lab, serial, src, names, release_1):
     set_version(src, "2.2.0")
     first = DeployProcess("deploy", str(serial), "--json")
-    first.wait_for(f"{names['vm']}: taking the deploy lock")  # server done, its batch on record
+    first.wait_for(f"{names['vm']}: reading the host's state")  # server done, its batch on record
     first.kill()
     assert served_versions(lab, PORT, PERSONAS) == {names["server"]: "2.2.0", names["vm"]: "1.0.0",
                                                     names["container"]: "1.0.0"}
@@ -138,19 +143,61 @@ def test_resume_continues_an_interrupted_rollout_where_it_stopped(lab, serial, s
     assert again.returncode == 2 and "no interrupted rollout to resume" in again.stderr
 
 
-def test_a_concurrent_deploy_is_refused(lab, folder, src, names):
-    slow = inventory(lab, folder, src, "slow", fleet_hooks={
-        "before_host": [{"command": "sleep 20", "delegate_to": "localhost"}]})
+def lock_owner(lab, address) -> dict | None:
+    code, output = remote(lab, address, f"cat /opt/{APP}/.deploy.lock/owner")
+    return json.loads(output) if code == 0 else None
+
+
+def test_two_rollouts_of_one_inventory_at_once_the_second_is_refused_before_touching_any_host(
+        lab, folder, src, names, tmp_path):
+    log = tmp_path / "before_host.log"
+    slow = inventory(lab, folder, src, "slow", fleet_serial=1, fleet_hooks={
+        "before_host": [{"command": f"echo $FLEET_HOST >> {log}; sleep 15", "delegate_to": "localhost"}]})
     set_version(src, "2.3.0")
-    first = DeployProcess("deploy", str(slow), "--limit", names["server"], "--json")
-    first.wait_for(f"{names['server']}: hook before_host")  # holds the server's lock for 20 s
-    second = deploy(slow, "--limit", names["server"])
+    first = DeployProcess("deploy", str(slow), "--json")
+    first.wait_for(f"{names['server']}: hook before_host")
+    # Every host is the first rollout's before it changes any: the vm and the container wait their turn locked.
+    for address in addresses(lab, PERSONAS).values():
+        owner = lock_owner(lab, address)
+        assert owner is not None and owner["pid"] == first.process.pid, (address, owner)
+        assert {"user", "control_host", "since", "lease_s"} <= set(owner)
+    record_file = record_path(slow, REPO / ".fleetctl" / "rollouts")
+    record = record_file.read_text()
+    second = deploy(slow)
     assert second.returncode == 1
-    [row] = second.document["hosts"]
-    assert row["result"] == "failed"
-    assert "deploy refused" in row["detail"] and f"(pid {first.process.pid})" in row["detail"], row
+    document = second.document
+    assert document["stopped"] == "refused: 3 of 3 hosts are locked by another rollout; no host was changed"
+    assert {row["result"] for row in document["hosts"]} == {"failed"}
+    for row in document["hosts"]:
+        assert "deploy refused" in row["detail"] and f"(pid {first.process.pid}, started " in row["detail"], row
+    assert log.read_text().split() == [names["server"]]  # the second ran no hook
+    assert record_file.read_text() == record  # nor touched the record
     assert first.wait(timeout=300) == 0, "\n".join(first.lines)
-    assert served_versions(lab, PORT, PERSONAS)[names["server"]] == "2.3.0"
+    assert log.read_text().split() == [names[persona] for persona in PERSONAS]
+    assert served_versions(lab, PORT, PERSONAS) == everywhere(lab, "2.3.0")
+    assert all(lock_owner(lab, address) is None for address in addresses(lab, PERSONAS).values())
+
+
+def test_a_dead_owner_elsewhere_is_recognised_when_its_lease_runs_out_and_unlock_removes_a_lock(
+        lab, parallel, names):
+    server = addresses(lab, PERSONAS)[names["server"]]
+    elsewhere = json.dumps({"user": "ops", "control_host": "another-machine", "pid": 1, "since": 1.0, "lease_s": 20})
+    take = (f"mkdir -p /opt/{APP}/.deploy.lock && printf '%s\\n' {shell_quote(elsewhere)} "
+            f"> /opt/{APP}/.deploy.lock/owner")
+    remote(lab, server, take)
+    refused = deploy(parallel, "--limit", names["server"])
+    assert refused.returncode == 1 and "ops@another-machine (pid 1, started " in refused.stderr + refused.stdout
+    assert "lease ends in" in refused.hosts()[names["server"]]["detail"]
+    remote(lab, server, f"touch -d @$(( $(date +%s) - 25 )) /opt/{APP}/.deploy.lock/owner")  # 25 s without renewal
+    taken = deploy(parallel, "--limit", names["server"])
+    assert taken.returncode == 0, taken.stderr
+    assert lock_owner(lab, server) is None
+    remote(lab, server, take)  # a live one: unlock refuses it, unlock --force removes it
+    kept = run("unlock", str(parallel), "--limit", names["server"])
+    assert kept.returncode == 1 and "locked by a live rollout" in kept.stdout and lock_owner(lab, server)
+    removed = run("unlock", str(parallel), "--limit", names["server"], "--force")
+    assert removed.returncode == 0 and "removed the lock" in removed.stdout, removed.stdout
+    assert lock_owner(lab, server) is None
 
 
 def test_hooks_run_before_and_after_each_host_in_rollout_order(lab, folder, src, names, tmp_path):

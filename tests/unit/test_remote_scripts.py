@@ -107,7 +107,8 @@ def test_lock_is_acquired_held_broken_and_released(shell, tmp_path):
     assert (lock / "owner").read_text() == '{"who": "first"}\n'
 
     second = run_script(shell, "lock-acquire.sh", str(root), '{"who": "second"}')
-    assert (second.returncode, second.stdout) == (LockExit.HELD, '{"who": "first"}\n')
+    assert second.returncode == LockExit.HELD
+    assert re.fullmatch(r'\{"who": "first"\}\nage [01]\n', second.stdout), second.stdout
 
     # Only the holder gives the lock back.
     assert run_script(shell, "lock-release.sh", str(root), '{"who": "second"}').returncode == 0
@@ -120,6 +121,36 @@ def test_lock_is_acquired_held_broken_and_released(shell, tmp_path):
     assert run_script(shell, "lock-acquire.sh", str(root), '{"who": "second"}').returncode == LockExit.ACQUIRED
     assert run_script(shell, "lock-release.sh", str(root), '{"who": "second"}').returncode == 0
     assert not root.exists()  # left empty: removed with the lock
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_the_lease_age_is_the_owner_files_by_the_hosts_clock_and_renewing_resets_it(shell, tmp_path):
+    root = tmp_path / "app"
+    owner = root / ".deploy.lock" / "owner"
+    run_script(shell, "lock-acquire.sh", str(root), "me")
+    os.utime(owner, (owner.stat().st_atime, owner.stat().st_mtime - 100))
+    shown = run_script(shell, "lock-show.sh", str(root))
+    assert shown.returncode == LockExit.HELD and re.fullmatch(r"me\nage 10[01]\n", shown.stdout), shown.stdout
+    assert run_script(shell, "lock-renew.sh", str(root), "me").returncode == 0
+    assert re.fullmatch(r"me\nage [01]\n", run_script(shell, "lock-show.sh", str(root)).stdout)
+    lost = run_script(shell, "lock-renew.sh", str(root), "someone else")
+    assert lost.returncode == LockExit.HELD and lost.stdout.startswith("me\nage ")
+    owner.unlink()  # a half-made lock: its age is the folder's
+    assert re.fullmatch(r"age \d+\n", run_script(shell, "lock-show.sh", str(root)).stdout)
+    (root / ".deploy.lock").rmdir()
+    assert run_script(shell, "lock-show.sh", str(root)).returncode == 0  # no lock
+    assert run_script(shell, "lock-renew.sh", str(root), "me").returncode == LockExit.HELD
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_breaking_a_lock_seen_stale_keeps_one_taken_since(shell, tmp_path):
+    root = tmp_path / "app"
+    run_script(shell, "lock-acquire.sh", str(root), "newcomer")
+    kept = run_script(shell, "lock-break.sh", str(root), "the stale one")
+    assert kept.returncode == LockExit.HELD and kept.stdout.startswith("newcomer\n")
+    assert (root / ".deploy.lock" / "owner").read_text() == "newcomer\n"
+    assert run_script(shell, "lock-break.sh", str(root), "newcomer").returncode == 0
+    assert not (root / ".deploy.lock").exists()
 
 
 @pytest.mark.parametrize("shell", SHELLS)
@@ -144,7 +175,7 @@ def test_lock_py_reads_the_scripts_answers_through_a_transport(tmp_path):
     alive_elsewhere = dataclasses.replace(me, pid=os.getppid())  # a live process: its lock is not stale
     with LocalTransport("here") as transport:
         deploy_lock.acquire(transport, root, alive_elsewhere)
-        with pytest.raises(deploy_lock.LockHeld, match=r"is locked by .* \(pid \d+\)"):
+        with pytest.raises(deploy_lock.LockHeld, match=r"is locked by .* \(pid \d+, started .*\), renewed"):
             deploy_lock.acquire(transport, root, me)
         deploy_lock.acquire(transport, root, me, force=True)  # broken, then taken
         deploy_lock.release(transport, root, me)
@@ -253,7 +284,10 @@ def test_section_is_defined_once_in_its_library_and_put_before_the_scripts_that_
     assert definitions == [FOLDER / "lib" / "sections.sh"]
     for name in ("probe.sh", "hoststate.sh", "status.sh"):
         assert script(name) == library + (FOLDER / name).read_text()
-    assert script("lock-acquire.sh") == (FOLDER / "lock-acquire.sh").read_text()
+    assert script("mark-activated.sh") == (FOLDER / "mark-activated.sh").read_text()  # no library needed
+    holder = (FOLDER / "lib" / "lock-holder.sh").read_text()
+    for name in ("lock-acquire.sh", "lock-renew.sh", "lock-show.sh", "lock-break.sh"):
+        assert script(name) == holder + (FOLDER / name).read_text()
 
 
 def _app_root(tmp_path: Path) -> Path:
