@@ -129,18 +129,25 @@ Command = str | tuple[str, ...]  # a shell command (run by sh -c), or an argumen
 
 @dataclass(frozen=True)
 class Hook:
-    """A command at one point of a host's rollout, on the host, on a delegate host, or on the control machine."""
+    """A command at one point of a host's rollout, on the host, on a delegate host, or on the control machine.
+
+    A cleanup hook (undoes: an earlier point) takes back what that point's hooks did, and runs
+    whatever happens once the host's rollout has reached that point: at its own point when all
+    goes well, else after the host was rolled back (or failed).
+    """
 
     point: str
     command: Command
     delegate_to: str | None  # None: the host being deployed
     source: str = "fleet_hooks"  # where it came from: the inventory's fleet_hooks, or a role
+    undoes: str | None = None  # the earlier point whose hooks this one undoes
 
     def where(self, host: str) -> str:
         return self.delegate_to or host
 
     def display(self, host: str) -> str:
-        return f"{self.point} on {self.where(host)}: {self.shown_command()} ({self.source})"
+        cleanup = f"; undoes {self.undoes}, runs whatever happens" if self.undoes else ""
+        return f"{self.point} on {self.where(host)}: {self.shown_command()} ({self.source}{cleanup})"
 
     def shown_command(self) -> str:
         """The command as a shell would take it; a multi-line script shows as its line count."""

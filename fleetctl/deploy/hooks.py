@@ -1,10 +1,11 @@
-"""Running hooks (fleetctl.domain.Hook): on the host, on a delegate host, or on the control machine."""
+"""Running hooks (fleetctl.domain.Hook): on the host, on a delegate host, or on the control machine;
+and a host's hooks through its rollout, cleanups included (HostHooks)."""
 
 import os
 import subprocess
 from collections.abc import Callable, Mapping, Sequence
 
-from fleetctl.domain import Hook
+from fleetctl.domain import HOOK_POINTS, Hook
 from fleetctl.transport import Transport
 
 CONTROL_MACHINE = ("localhost", "127.0.0.1", "::1")
@@ -18,14 +19,6 @@ class HookFailed(Exception):
 def _argv(hook: Hook, environment: Mapping[str, str]) -> list[str]:
     command = ["sh", "-c", hook.command] if isinstance(hook.command, str) else list(hook.command)
     return ["env", *(f"{name}={value}" for name, value in environment.items()), *command]
-
-
-def run_hooks(hooks: Sequence[Hook], host: str, environment: Mapping[str, str], host_transport: Transport,
-              connect: Callable[[str], Transport], report: Callable[[str], None]) -> None:
-    """Run a point's hooks in order; the first failure raises HookFailed."""
-    for hook in hooks:
-        report(f"hook {hook.display(host)}")
-        run_hook(hook, host, environment, host_transport, connect)
 
 
 def run_hook(hook: Hook, host: str, environment: Mapping[str, str], host_transport: Transport,
@@ -47,3 +40,41 @@ def run_hook(hook: Hook, host: str, environment: Mapping[str, str], host_transpo
     if code != 0:
         last = (output.strip().splitlines() or [f"exit code {code}"])[-1]
         raise HookFailed(f"hook {hook.display(host)} failed: {last}")
+
+
+class HostHooks:
+    """The hooks of one host's rollout: each point's in order, and afterwards the cleanups that are due.
+
+    A cleanup (a hook with undoes) is due once the rollout reached the point it undoes, and runs
+    once: at its own point when all goes well, else from cleanups() after a failure.
+    """
+
+    def __init__(self, hooks_at: Callable[[str], Sequence[Hook]], host: str, environment: Mapping[str, str],
+                 host_transport: Transport, connect: Callable[[str], Transport], report: Callable[[str], None]):
+        self.hooks_at, self.host, self.environment = hooks_at, host, environment
+        self.host_transport, self.connect, self.report = host_transport, connect, report
+        self.reached: list[str] = []  # points whose hooks started
+        self._ran: set[int] = set()  # hooks started (by identity: two equal commands are two hooks)
+
+    def run(self, point: str) -> None:
+        """Run a point's hooks in order; the first failure raises HookFailed."""
+        self.reached.append(point)
+        for hook in self.hooks_at(point):
+            self._ran.add(id(hook))
+            self.report(f"hook {hook.display(self.host)}")
+            run_hook(hook, self.host, self.environment, self.host_transport, self.connect)
+
+    def cleanups(self) -> list[str]:
+        """Run every cleanup that is due and has not run, in point order, each whatever the others do;
+        the failures' messages."""
+        failures = []
+        for point in HOOK_POINTS:
+            for hook in self.hooks_at(point):
+                if hook.undoes in self.reached and id(hook) not in self._ran:
+                    self._ran.add(id(hook))
+                    self.report(f"cleanup hook {hook.display(self.host)}")
+                    try:
+                        run_hook(hook, self.host, self.environment, self.host_transport, self.connect)
+                    except HookFailed as error:
+                        failures.append(str(error))
+        return failures

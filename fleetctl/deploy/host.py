@@ -4,9 +4,9 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 
-from fleetctl.deploy import hooks as hook_runner
 from fleetctl.deploy.files import file_steps, read_file_states
 from fleetctl.deploy.health import wait_healthy
+from fleetctl.deploy.hooks import HookFailed, HostHooks
 from fleetctl.deploy.hoststate import HostState, read_host_state
 from fleetctl.deploy.job import HostJob, HostOutcome, Report, StepFailed
 from fleetctl.deploy.release import releases_to_prune
@@ -16,6 +16,12 @@ from fleetctl.deploy.steps import (
 )
 from fleetctl.domain import Activation, HostResult, Mode, RunningProcess
 from fleetctl.transport import Transport, TransportError
+
+def with_cleanups(outcome: HostOutcome, hooks: HostHooks) -> HostOutcome:
+    """A failed host's outcome once the cleanup hooks that are due have run (their failures added to it)."""
+    failures = hooks.cleanups()
+    return replace(outcome, detail="; ".join([outcome.detail, *failures])) if failures else outcome
+
 
 def run_step(transport: Transport, step: Step) -> None:
     if isinstance(step, WriteFile):
@@ -52,7 +58,7 @@ class HostDeploy:
         return replace(self.job.desired, release_id=release, archive=None), before.current or ""
 
     def run(self) -> HostOutcome:
-        """Run under the host's deploy lock (fleetctl.deploy.run)."""
+        """Run under the rollout's lock on the host (fleetctl.rollout.lock)."""
         self.report("reading the host's state")
         before = read_host_state(self.transport, self.app)
         try:
@@ -66,22 +72,29 @@ class HostDeploy:
         if changes.unchanged:
             return self._outcome(HostResult.UNCHANGED, before.current, desired.release_id,
                                  f"already runs release {desired.release_id}; nothing to change")
+        hooks = HostHooks(self.job.roles.hooks_at, self.job.name, self._environment(before, desired),
+                          self.transport, self.connect, self.report)
         try:
-            self._hooks("before_host", before, desired)
+            hooks.run("before_host")
             self._steps(changes.prepare + changes.files)
-            self._hooks("before_switch", before, desired)
+            hooks.run("before_switch")
             self._steps(changes.switch + changes.activate)
-            self._hooks("after_switch", before, desired)
+            hooks.run("after_switch")
             self.report(f"health gate: {self.app.health_path} on release {desired.release_id}")
             health = self._wait_healthy(RunningProcess(decision.mode, decision.workers, decision.scheduling),
                                         desired.release_id)
             if not health.healthy:
                 raise StepFailed(f"health gate failed after {health.attempts} checks: {health.detail}")
             after = self._mark_activated()
-        except (StepFailed, TransportError, hook_runner.HookFailed) as error:
-            return self._fail(before, desired, str(error), self.touched)
+        except (StepFailed, TransportError, HookFailed) as error:
+            return with_cleanups(self._fail(before, desired, str(error), self.touched), hooks)
         self._prune(after)
-        self._hooks("after_host", before, desired)
+        try:
+            hooks.run("after_host")
+        except HookFailed as error:
+            return with_cleanups(self._outcome(
+                HostResult.FAILED, before.current, desired.release_id,
+                f"release {desired.release_id} runs, healthy, but {error}", changes.activation), hooks)
         return self._outcome(HostResult.DEPLOYED, before.current, desired.release_id, changes.activation.done,
                              changes.activation)
 
@@ -97,14 +110,12 @@ class HostDeploy:
         run_step(self.transport, mark_activated_command(self.app, host_marker(after)))
         return after
 
-    def _hooks(self, point: str, before: HostState, desired: DesiredState) -> None:
-        environment = {
+    def _environment(self, before: HostState, desired: DesiredState) -> dict[str, str]:
+        return {
             "FLEET_HOST": self.job.name, "FLEET_HOST_ADDRESS": self.job.host.connection.address,
             "FLEET_APP": self.app.name, "FLEET_APP_PORT": str(self.app.port),
             "FLEET_RELEASE": desired.release_id, "FLEET_PREVIOUS_RELEASE": before.current or "",
         }
-        hook_runner.run_hooks(self.job.roles.hooks_at(point), self.job.name, environment, self.transport,
-                              self.connect, self.report)
 
     def _prune(self, after: HostState) -> None:
         old = releases_to_prune(list(after.releases), after.current, after.previous,

@@ -1,18 +1,18 @@
 """Deploy a host that has roles and no app (a load balancer): its roles' files, their on_change, its hooks.
 
 The same rules as an app host: the deploy lock, change detection (nothing
-changed: nothing runs, hooks included), and the four hook points; the files
-take effect between before_switch and after_switch. There is no release to go
-back to: on a failure the host keeps what was written and the rollout stops
-as for any failed host.
+changed: nothing runs, hooks included), and the four hook points, cleanups
+included; the files take effect between before_switch and after_switch. There
+is no release to go back to: on a failure the host keeps what was written and
+the rollout stops as for any failed host.
 """
 
 import time
 from collections.abc import Callable
 
-from fleetctl.deploy import hooks as hook_runner
 from fleetctl.deploy.files import file_steps, read_file_states
-from fleetctl.deploy.host import run_step
+from fleetctl.deploy.hooks import HookFailed, HostHooks
+from fleetctl.deploy.host import run_step, with_cleanups
 from fleetctl.deploy.job import HostJob, HostOutcome, Report, StepFailed
 from fleetctl.deploy.steps import WriteFile
 from fleetctl.domain import HostResult
@@ -26,30 +26,28 @@ class RoleHostDeploy:
         self.started = time.monotonic()
 
     def run(self) -> HostOutcome:
-        """Run under the host's deploy lock (fleetctl.deploy.run)."""
+        """Run under the rollout's lock on the host (fleetctl.rollout.lock)."""
         files = self.job.roles.files
         self.report("reading the roles' files")
         steps = file_steps(files, read_file_states(self.transport, [file.path for file in files]))
         if not steps:
             return self._outcome(HostResult.UNCHANGED, f"roles {', '.join(self.job.roles.roles)}: nothing to change")
+        environment = {"FLEET_HOST": self.job.name, "FLEET_HOST_ADDRESS": self.job.host.connection.address}
+        hooks = HostHooks(self.job.roles.hooks_at, self.job.name, environment, self.transport, self.connect,
+                          self.report)
         try:
-            self._hooks("before_host")
-            self._hooks("before_switch")
+            hooks.run("before_host")
+            hooks.run("before_switch")
             for step in steps:
                 self.report(step.summary)
                 run_step(self.transport, step)
-            self._hooks("after_switch")
-            self._hooks("after_host")
-        except (StepFailed, TransportError, hook_runner.HookFailed) as error:
-            return self._outcome(HostResult.FAILED, str(error))
+            hooks.run("after_switch")
+            hooks.run("after_host")
+        except (StepFailed, TransportError, HookFailed) as error:
+            return with_cleanups(self._outcome(HostResult.FAILED, str(error)), hooks)
         written = sum(1 for step in steps if isinstance(step, WriteFile))
         return self._outcome(HostResult.DEPLOYED, f"roles {', '.join(self.job.roles.roles)}: {written} file(s) written,"
                                          f" {len(steps)} step(s)")
-
-    def _hooks(self, point: str) -> None:
-        environment = {"FLEET_HOST": self.job.name, "FLEET_HOST_ADDRESS": self.job.host.connection.address}
-        hook_runner.run_hooks(self.job.roles.hooks_at(point), self.job.name, environment, self.transport,
-                              self.connect, self.report)
 
     def _outcome(self, result: HostResult, detail: str) -> HostOutcome:
         return HostOutcome(self.job.name, result, None, None, None, 0, time.monotonic() - self.started, detail)

@@ -2,8 +2,9 @@
 
 ``{before_host: [{command: "...", delegate_to: lb1}], after_host: ["..."]}``:
 each point holds a list of hooks; a hook is a command (a shell string, or an
-argument list) or a mapping with command and delegate_to (and, in a role,
-during).
+argument list) or a mapping with command, delegate_to and undoes (an earlier
+point whose hooks it takes back: a cleanup, run whatever happens), and, in a
+role, during.
 """
 
 from dataclasses import dataclass
@@ -26,11 +27,12 @@ class HookSpec:
     command: Command
     delegate_to: str | None
     during: str | None = None  # roles only: the hosts whose rollouts the hook joins
+    undoes: str | None = None  # a cleanup: the earlier point whose hooks it takes back
 
     def to_variable(self) -> dict:
         """As the fleet_hooks variable holds it (what templates see)."""
         command = list(self.command) if isinstance(self.command, tuple) else self.command
-        return {"command": command, "delegate_to": self.delegate_to}
+        return {"command": command, "delegate_to": self.delegate_to, "undoes": self.undoes}
 
 
 def read_hooks(value, where: str, allow_during: bool = False) -> tuple[HookSpec, ...]:
@@ -54,7 +56,7 @@ def read_hooks(value, where: str, allow_during: bool = False) -> tuple[HookSpec,
 
 
 def _hook(point: str, index: int, entry, where: str, allow_during: bool) -> HookSpec:
-    keys = ("command", "delegate_to", "during") if allow_during else ("command", "delegate_to")
+    keys = ("command", "delegate_to", "undoes", "during") if allow_during else ("command", "delegate_to", "undoes")
     if isinstance(entry, (str, list)):  # a bare command: a shell string or an argument list
         entry = {"command": entry}
     if not isinstance(entry, dict) or "command" not in entry:
@@ -76,7 +78,13 @@ def _hook(point: str, index: int, entry, where: str, allow_during: bool) -> Hook
         if given is not None and not (isinstance(given, str) and given.strip()):
             raise HookSpecError(f"{where}: {key} must be a non-empty string, got {describe_value(given)}",
                                 point, index, key)
-    return HookSpec(point, command, entry.get("delegate_to"), entry.get("during"))
+    undoes = entry.get("undoes")
+    earlier = HOOK_POINTS[:HOOK_POINTS.index(point)]
+    if undoes is not None and undoes not in earlier:
+        known = ", ".join(earlier) or "none: nothing runs before it"
+        raise HookSpecError(f"{where}: undoes must name an earlier point of the host's rollout ({known}),"
+                            f" got {describe_value(undoes)}", point, index, "undoes")
+    return HookSpec(point, command, entry.get("delegate_to"), entry.get("during"), undoes)
 
 
 def _at(where: str, message: str) -> str:

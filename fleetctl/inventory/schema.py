@@ -139,7 +139,8 @@ FLEET_VARIABLES: tuple[Variable, ...] = (
     Variable(
         "fleet_hooks", Hooks(), {},
         "Commands run at before_host, before_switch, after_switch and after_host of each host's rollout;"
-        " each on the host, or on delegate_to (another inventory host, or localhost for the control machine).",
+        " each on the host, or on delegate_to (another inventory host, or localhost for the control machine);"
+        " undoes: POINT makes one a cleanup of that earlier point, run whatever happens.",
     ),
     Variable(
         "fleet_roles", Roles(), [],

@@ -94,7 +94,7 @@ def _conflict(policy: PolicySettings) -> str | None:
 def rollout_settings(variables: Mapping) -> RolloutSettings:
     hooks = tuple(
         Hook(point, entry["command"] if isinstance(entry["command"], str) else tuple(entry["command"]),
-             entry["delegate_to"], "fleet_hooks")
+             entry["delegate_to"], "fleet_hooks", entry.get("undoes"))
         for point, entries in (variables.get("fleet_hooks") or {}).items() for entry in entries
     )
     return RolloutSettings(

@@ -156,7 +156,7 @@ def _render_hook(role: Role, hook: RoleHook, host: Host, context: _Context, role
     command = _render_command(role, host, what, hook.command, variables)
     delegate = _render(role, host, what, hook.delegate_to, variables).strip() if hook.delegate_to else None
     source = f"role {role.name}" + (f" of {role_host}" if role_host else "")
-    return Hook(hook.point, command, delegate or role_host, source)
+    return Hook(hook.point, command, delegate or role_host, source, hook.undoes)
 
 
 def _during_hooks(inventory: Inventory, context: _Context) -> list[tuple[str, Role, RoleHook, set[str]]]:

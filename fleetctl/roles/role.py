@@ -48,6 +48,7 @@ class RoleHook:
     # point of the rollout of each host the pattern matches, on the role's host, instead of at
     # the role host's own rollout. This is how a load balancer's role drains its backends.
     during: str | None
+    undoes: str | None = None  # a cleanup: the earlier point whose hooks it takes back, run whatever happens
 
 
 @dataclass(frozen=True)
@@ -154,7 +155,7 @@ def _hooks(path: Path) -> tuple[RoleHook, ...]:
         for key in ("delegate_to", "during"):
             if getattr(spec, key) is not None:
                 _compile(path, getattr(spec, key), shown, entry.line_of(key) if entry else line)
-        hooks.append(RoleHook(spec.point, spec.command, spec.delegate_to, spec.during))
+        hooks.append(RoleHook(spec.point, spec.command, spec.delegate_to, spec.during, spec.undoes))
     return tuple(hooks)
 
 

@@ -1,10 +1,11 @@
 """Issue 6 on the lab: the nginx-lb role on the lab's load-balancer host in front of every persona,
 a new release rolled out under constant load through the load balancer with zero failed requests
-(single-mode hosts included), the plan of it, and the node role's clear refusal."""
+(single-mode hosts included), the plan of it, a failed backend rolled back and put back in the
+upstream by the undrain cleanup hook, and the node role's clear refusal."""
 
 import pytest
 from deploy_helpers import (
-    PERSONAS, LoadGenerator, addresses, deploy, host_names, make_app, remote, run, set_version, wipe_app,
+    PERSONAS, LoadGenerator, addresses, deploy, host_names, http_get, make_app, remote, run, set_version, wipe_app,
     write_inventory,
 )
 
@@ -103,6 +104,32 @@ def test_a_rollout_through_the_load_balancer_fails_no_request(lab, inventory, ap
     assert " down;" not in conf
     again = deploy(inventory)
     assert {row["result"] for row in again.document["hosts"]} == {"unchanged"}
+
+
+def test_a_failed_backend_is_rolled_back_and_back_in_the_upstream_serving(lab, inventory, app_src, first_deploy, lb,
+                                                                          tmp_path):
+    """The undrain hook undoes the drain whatever happens: a backend whose new release fails its health gate is
+    drained, rolled back, healthy, and put back into nginx's upstream, where it serves again."""
+    name = host_names(lab)["container"]
+    address = addresses(lab)[name]
+    quick = write_inventory(lab, tmp_path / "quick.yaml", APP, PORT, app_src, personas=(*PERSONAS, "lb"),
+                            all_vars={"fleet_health_timeout": 10, "fleet_health_retries": 2},
+                            group_vars={"lb": {"nginx_lb_name": LB_NAME, "nginx_lb_port": LB_PORT}})
+    set_version(app_src, "1.0.2", fail_on="container")
+    result = deploy(quick, "--limit", f"{lb[0]},{name}")
+    assert result.returncode == 1
+    row = result.hosts()[name]
+    assert row["result"] == "rolled back" and "health gate failed" in row["detail"], row
+    assert f"rolled back to {row['from']}, healthy" in row["detail"]
+    assert f"hook before_switch on {lb[0]}: /usr/local/sbin/fleet-nginx-lb-{LB_NAME} drain {name}" in result.stderr
+    assert f"cleanup hook after_host on {lb[0]}: /usr/local/sbin/fleet-nginx-lb-{LB_NAME} undrain {name}" \
+        in result.stderr
+    code, conf = remote(lab, lb[1], f"cat {CONF}")
+    assert f"    server {address}:{PORT};  # fleet-host {name}\n" in conf and " down;" not in conf
+    status, body = http_get(address, PORT)
+    assert status == 200 and body.startswith("hello from 1.0.1 ")  # its old release, healthy
+    backend_pid = body.split("pid ")[1].rstrip(")\n")
+    assert any(served_pid(lab, lb[1]) == backend_pid for _ in range(60)), "the container never served through nginx"
 
 
 def test_the_node_role_refuses_an_old_node_and_leaves_the_host_as_it_was(lab, tmp_path, app_src):

@@ -2,6 +2,7 @@
 a second deploy changes nothing."""
 
 import json
+import textwrap
 
 from click.testing import CliRunner
 
@@ -28,3 +29,22 @@ def test_deploy_writes_once_then_changes_nothing(site):
     third = invoke("deploy", str(inventory), "--json")
     assert json.loads(third.stdout)["hosts"][0]["result"] == "deployed"
     assert oct((out / "site.conf").stat().st_mode & 0o777) == "0o640"
+
+
+def test_a_failing_role_host_still_runs_the_cleanup_of_what_its_hooks_did(site):
+    inventory, out = site
+    role = inventory.parent / "roles" / "site"
+    (role / "hooks.yaml").write_text(textwrap.dedent("""\
+        before_switch:
+          - [sh, -c, 'echo drained >> "$0"/log', "{{ site_dir }}"]
+        after_host:
+          - command: [sh, -c, 'echo undrained >> "$0"/log', "{{ site_dir }}"]
+            undoes: before_switch
+        """))
+    templates = (role / "templates.yaml").read_text()
+    (role / "templates.yaml").write_text(templates.replace('on_change: "echo reloaded', 'on_change: "exit 4; echo'))
+    result = invoke("deploy", str(inventory), "--json")
+    assert result.exit_code == 1
+    [row] = json.loads(result.stdout)["hosts"]
+    assert row["result"] == "failed" and row["detail"].startswith("on_change of role site: ")
+    assert (out / "log").read_text() == "drained\nundrained\n"

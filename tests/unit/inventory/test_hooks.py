@@ -64,7 +64,7 @@ def test_an_entry_is_a_command_or_a_mapping_with_command(entry):
 
 def test_an_unknown_key_is_named_with_the_known_ones():
     error = hook_error({"before_host": [{"command": "x", "run_on": "lb1"}]})
-    assert str(error) == "fleet_hooks.before_host[0]: unknown key run_on (known: command, delegate_to)"
+    assert str(error) == "fleet_hooks.before_host[0]: unknown key run_on (known: command, delegate_to, undoes)"
     assert (error.point, error.index, error.key) == ("before_host", 0, "run_on")
 
 
@@ -85,11 +85,11 @@ def test_delegate_to_is_a_host_name(delegate, shown):
 def test_during_is_read_only_where_it_is_allowed():
     value = {"before_switch": [{"command": "drain", "delegate_to": "lb1", "during": "web"}]}
     error = hook_error(value)
-    assert str(error) == "fleet_hooks.before_switch[0]: unknown key during (known: command, delegate_to)"
+    assert str(error) == "fleet_hooks.before_switch[0]: unknown key during (known: command, delegate_to, undoes)"
     assert error.key == "during"
     assert read_hooks(value, "", allow_during=True) == (HookSpec("before_switch", "drain", "lb1", during="web"),)
     assert str(hook_error({"before_host": [{"command": "x", "when": "y"}]}, where="", allow_during=True)) == (
-        "before_host[0]: unknown key when (known: command, delegate_to, during)")
+        "before_host[0]: unknown key when (known: command, delegate_to, undoes, during)")
     assert str(hook_error({"before_host": [{"command": "x", "during": ""}]}, allow_during=True)) == (
         "fleet_hooks.before_host[0]: during must be a non-empty string, got ''")
 
@@ -98,11 +98,24 @@ def test_a_hook_error_is_a_variable_error_so_the_inventory_names_its_line():
     assert issubclass(HookSpecError, VariableValueError)
 
 
-def test_fleet_hooks_is_normalised_to_mappings_with_command_and_delegate_to():
-    value = {"before_host": ["echo a", ["echo", "b"]], "after_host": [], "before_switch": [
+def test_fleet_hooks_is_normalised_to_mappings_with_command_delegate_to_and_undoes():
+    value = {"before_host": ["echo a", ["echo", "b"]], "after_host": [
+        {"command": "undrain", "delegate_to": "lb1", "undoes": "before_switch"}], "before_switch": [
         {"command": "drain", "delegate_to": "lb1"}]}
     assert Hooks().check("fleet_hooks", value, ".") == {
-        "before_host": [{"command": "echo a", "delegate_to": None}, {"command": ["echo", "b"], "delegate_to": None}],
-        "after_host": [],
-        "before_switch": [{"command": "drain", "delegate_to": "lb1"}],
+        "before_host": [{"command": "echo a", "delegate_to": None, "undoes": None},
+                        {"command": ["echo", "b"], "delegate_to": None, "undoes": None}],
+        "after_host": [{"command": "undrain", "delegate_to": "lb1", "undoes": "before_switch"}],
+        "before_switch": [{"command": "drain", "delegate_to": "lb1", "undoes": None}],
     }
+
+
+def test_a_cleanup_undoes_an_earlier_point():
+    value = {"after_host": [{"command": "undrain", "undoes": "before_switch"}]}
+    assert read_hooks(value, "fleet_hooks") == (HookSpec("after_host", "undrain", None, undoes="before_switch"),)
+    error = hook_error({"before_switch": [{"command": "x", "undoes": "after_host"}]})
+    assert str(error) == ("fleet_hooks.before_switch[0]: undoes must name an earlier point of the host's rollout"
+                          " (before_host), got 'after_host'")
+    assert (error.point, error.index, error.key) == ("before_switch", 0, "undoes")
+    assert "(none: nothing runs before it), got 'before_host'" in str(
+        hook_error({"before_host": [{"command": "x", "undoes": "before_host"}]}))
