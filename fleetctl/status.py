@@ -4,6 +4,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
+from fleetctl.deploy.bake import runtime_restarts
 from fleetctl.domain import Mode, RunningProcess
 from fleetctl.facts.sections import ProbeParseError, split_sections
 from fleetctl.fanout import fan_out
@@ -42,7 +43,7 @@ def parse_status(host: str, raw: str) -> HostStatus:
         try:
             workers = json.loads(sections["runtime"]).get("workers", [])
             alive = sum(worker.get("state") == "ready" for worker in workers)
-            restarts = (restarts or 0) + _runtime_restarts(workers)
+            restarts = (restarts or 0) + runtime_restarts(workers)
         except ValueError:
             pass
     uptime = None
@@ -51,17 +52,6 @@ def parse_status(host: str, raw: str) -> HostStatus:
         uptime = max(0.0, float(sections["uptime"].split()[0]) - int(entered) / 1e6)
     return HostStatus(host, service, current.rsplit("/", 1)[-1] if current else None, mode, alive, expected,
                       restarts, uptime)
-
-
-def _runtime_restarts(workers: list[dict]) -> int:
-    """The restarts the cluster runtime counted, once per slot: each worker carries its slot's count, and
-    mid-reload a slot lists two workers, the old one draining and the new one. A worker without a slot
-    number counts alone."""
-    per_slot = {}
-    for index, worker in enumerate(workers):
-        slot = ("slot", worker["slot"]) if "slot" in worker else ("worker", index)
-        per_slot[slot] = worker.get("restarts", 0)
-    return sum(per_slot.values())
 
 
 def host_status(host: Host, trust_on_first_use: bool = False) -> HostStatus:

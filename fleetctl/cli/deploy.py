@@ -1,6 +1,7 @@
 """`fleetctl deploy`, `fleetctl rollback`, `fleetctl status` and `fleetctl unlock`."""
 
 import json
+import sys
 import threading
 from pathlib import Path
 
@@ -50,6 +51,18 @@ class Progress:
             else:
                 err().print(f"{host}: {what}", markup=False, highlight=False, soft_wrap=True)
 
+    def confirm_batch(self, number: int, total: int, hosts: list[str]) -> bool:
+        """--step: ask on the terminal whether to go on with the batch (the live table stops meanwhile)."""
+        with self.lock:
+            if self.live:
+                self.live.stop()
+            try:
+                return click.confirm(f"batch {number} of {total}: {', '.join(hosts)}; go ahead?", default=False,
+                                     err=True)
+            finally:
+                if self.live:
+                    self.live.start()
+
     def __enter__(self):
         if self.live:
             self.live.__enter__()
@@ -88,9 +101,11 @@ def builds_document(jobs: Jobs) -> dict:
 
 
 def _rollout(inventory: Path, limit: str | None, forks: int, as_json: bool, trust_on_first_use: bool,
-             force_unlock: bool, label: str | None, resume: bool, abort_rolls_back: bool,
+             force_unlock: bool, label: str | None, resume: bool, abort_rolls_back: bool, step: bool,
              rollback: bool = False, rollback_to: str | None = None) -> None:
     command = "rollback" if rollback else "deploy"
+    if step and not sys.stdin.isatty():
+        raise bad_input("--step confirms each batch on a terminal, and standard input is not one")
     try:
         loaded = read_inventory(inventory)
         hosts = limited(loaded, limit)
@@ -119,7 +134,8 @@ def _rollout(inventory: Path, limit: str | None, forks: int, as_json: bool, trus
         record = previous
         jobs = [job for job in jobs if job.name not in previous.done_hosts()]
     with Progress([job.name for job in jobs]) as progress:
-        rollout = Rollout(jobs, connect_to, this_process(), progress.report, forks, force_unlock, record)
+        rollout = Rollout(jobs, connect_to, this_process(), progress.report, forks, force_unlock, record,
+                          confirm_batch=progress.confirm_batch if step else None)
         result = rollout.run(abort_rolls_back=abort_rolls_back)
     if as_json:
         click.echo(json.dumps(result_document(result, builds_document(prepared)), indent=2))
@@ -137,6 +153,8 @@ force_unlock_option = click.option("--force-unlock", is_flag=True,
                                         "rollout is known to be gone).")
 abort_option = click.option("--abort-rolls-back", is_flag=True,
                             help="When the rollout stops, also return the hosts it upgraded to their previous release.")
+step_option = click.option("--step", is_flag=True,
+                           help="Confirm each batch on the terminal before it starts (refused without one).")
 
 
 @click.command("deploy")
@@ -147,17 +165,19 @@ abort_option = click.option("--abort-rolls-back", is_flag=True,
 @click.option("--version-label", "label", metavar="LABEL", help="Name the release LABEL instead of its content hash.")
 @click.option("--resume", is_flag=True, help="Continue the interrupted rollout of this inventory where it stopped.")
 @abort_option
+@step_option
 @force_unlock_option
 @tofu_option
 def deploy_command(inventory: Path, limit: str | None, forks: int, as_json: bool, label: str | None, resume: bool,
-                   abort_rolls_back: bool, force_unlock: bool, trust_on_first_use: bool) -> None:
+                   abort_rolls_back: bool, step: bool, force_unlock: bool, trust_on_first_use: bool) -> None:
     """Deploy the app and the hosts' roles, batch by batch, each host gated on its health.
 
     First, before any host is changed, each release is built once per platform where the
     artifact cache lacks it (hosts never run npm). Hosts with roles and no app (load
     balancers) go first.
     """
-    _rollout(inventory, limit, forks, as_json, trust_on_first_use, force_unlock, label, resume, abort_rolls_back)
+    _rollout(inventory, limit, forks, as_json, trust_on_first_use, force_unlock, label, resume, abort_rolls_back,
+             step)
 
 
 @click.command("rollback")
@@ -167,13 +187,14 @@ def deploy_command(inventory: Path, limit: str | None, forks: int, as_json: bool
 @json_option
 @click.option("--to", "to_release", metavar="RELEASE", help="Release to return to (default: each host's previous one).")
 @abort_option
+@step_option
 @force_unlock_option
 @tofu_option
 def rollback_command(inventory: Path, limit: str | None, forks: int, as_json: bool, to_release: str | None,
-                     abort_rolls_back: bool, force_unlock: bool, trust_on_first_use: bool) -> None:
+                     abort_rolls_back: bool, step: bool, force_unlock: bool, trust_on_first_use: bool) -> None:
     """Return every host to its previous release (or --to RELEASE), rolling, with the same batches and gates."""
     _rollout(inventory, limit, forks, as_json, trust_on_first_use, force_unlock, None, False, abort_rolls_back,
-             rollback=True, rollback_to=to_release)
+             step, rollback=True, rollback_to=to_release)
 
 
 @click.command("status")

@@ -18,6 +18,7 @@ from fleetctl.transport import Transport
 
 # How long a lock outlives its owner's last renewal; the owner renews it every LEASE_S / 4.
 LEASE_S = 60.0
+HALF_MADE_RETRIES = 10
 
 
 class LockHeld(Exception):
@@ -116,10 +117,17 @@ def acquire(transport: Transport, root: str, owner: LockOwner, force: bool = Fal
 
     A stale lock is broken and taken; force breaks a live one too. LockHeld names the holder otherwise."""
     result = transport.run([root, owner.to_json()], script=script("lock-acquire.sh"))
+    for _ in range(HALF_MADE_RETRIES):
+        if not (result.exit_code == LockExit.HELD and parse_holder(result.stdout).line == ""):
+            break
+        time.sleep(0.2)  # a deploy that just made the folder is about to write its name in it
+        result = transport.run([root, owner.to_json()], script=script("lock-acquire.sh"))
     if result.ok:
         return
     if result.exit_code == LockExit.HELD:
         holder = parse_holder(result.stdout)
+        if holder.line == owner.to_json():
+            return  # ours already: two inventory names for one machine share its lock folder
         if force or holder.stale:
             break_lock(transport, root, None if force else holder)
             result = transport.run([root, owner.to_json()], script=script("lock-acquire.sh"))

@@ -137,6 +137,13 @@ FLEET_VARIABLES: tuple[Variable, ...] = (
     ),
     Variable("fleet_health_retries", Integer(0), 5, "Health check retries before a host counts as failed."),
     Variable(
+        "fleet_bake_seconds", Number(0), 0,
+        "After each batch, seconds during which its deployed hosts must keep passing the health check with flat"
+        " restart counts (systemd's and the cluster runtime's); a host that does not counts as failed and is"
+        " rolled back (0: no bake).",
+    ),
+    Variable("fleet_batch_pause", Number(0), 0, "Seconds to wait between one batch (and its bake) and the next."),
+    Variable(
         "fleet_hooks", Hooks(), {},
         "Commands run at before_host, before_switch, after_switch and after_host of each host's rollout;"
         " each on the host, or on delegate_to (another inventory host, or localhost for the control machine);"

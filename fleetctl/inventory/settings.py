@@ -40,6 +40,8 @@ class RolloutSettings:
     hooks: tuple[Hook, ...]  # fleet_hooks, in order
     roles: tuple[str, ...]  # the folders of fleet_roles, in order
     build_host: str | None = None  # fleet_build_host: the inventory host that builds native addons for it
+    bake_seconds: float = 0  # how long its batch is watched after it is deployed
+    batch_pause: float = 0  # seconds between its batch and the next
 
 
 def app_settings(variables: Mapping) -> AppSpec | None:
@@ -106,4 +108,6 @@ def rollout_settings(variables: Mapping) -> RolloutSettings:
         hooks=hooks,
         roles=tuple(variables.get("fleet_roles") or ()),
         build_host=variables.get("fleet_build_host"),
+        bake_seconds=variables["fleet_bake_seconds"],
+        batch_pause=variables["fleet_batch_pause"],
     )

@@ -1,4 +1,5 @@
-"""Run a rollout: batches one after another, the hosts of a batch in parallel, stop past the failure threshold."""
+"""Run a rollout: batches one after another, the hosts of a batch in parallel, each batch baked, paced and
+(with --step) confirmed; stop past the failure threshold."""
 
 import time
 from collections.abc import Callable
@@ -11,12 +12,16 @@ from fleetctl.domain import HostResult
 from fleetctl.facts import ProbeParseError
 from fleetctl.fanout import fan_out
 from fleetctl.rollout import record as records
+from fleetctl.rollout.bake import bake_batch
 from fleetctl.rollout.batches import exceeds_max_fail, make_batches
 from fleetctl.rollout.lock import Refusal, RolloutLock
 from fleetctl.transport import ConnectTimeout, Transport, TransportError
 
 
 CONNECT_ATTEMPTS = 2
+
+# Asked before each batch (--step): (batch number from 1, number of batches, its hosts) -> go ahead?
+ConfirmBatch = Callable[[int, int, list[str]], bool]
 
 
 @dataclass(frozen=True)
@@ -34,8 +39,9 @@ class RolloutResult:
 class Rollout:
     def __init__(self, jobs: list[HostJob], connect: Callable[[str], Transport], owner: LockOwner,
                  report: Report, forks: int = 10, force_unlock: bool = False,
-                 record: records.RolloutRecord | None = None):
+                 record: records.RolloutRecord | None = None, confirm_batch: ConfirmBatch | None = None):
         self.jobs = jobs
+        self.confirm_batch = confirm_batch
         self.connect = connect
         self.owner = owner
         self.report = report
@@ -98,11 +104,18 @@ class Rollout:
         batches = make_batches(self.jobs, lambda job: job.host.rollout.serial)
         self._record([])  # on file from the start: a rollout killed in its first batch can be resumed
         for number, batch in enumerate(batches):
+            if number:
+                self._pause(batches[number - 1][0].host.rollout.batch_pause, batch)
+            if self.confirm_batch and not self.confirm_batch(number + 1, len(batches), [job.name for job in batch]):
+                later = [job.name for later_batch in batches[number:] for job in later_batch]
+                return RolloutResult(outcomes, later, f"stopped by the operator before batch {number + 1};"
+                                                      f" {len(later)} hosts not touched", [])
             if self.lock.lost:
                 later = [job.name for later_batch in batches[number:] for job in later_batch]
                 return RolloutResult(outcomes, later, "; ".join(self.lock.lost.values()) +
                                      f"; stopped, {len(later)} hosts not touched", [])
-            batch_outcomes = self._run_hosts(batch)
+            batch_outcomes = bake_batch(batch, self._run_hosts(batch), self._open, self._run_hosts, self.report,
+                                        self.forks)
             outcomes += batch_outcomes
             self._record(batch_outcomes)
             failed = sum(not outcome.ok for outcome in batch_outcomes)
@@ -116,6 +129,12 @@ class Rollout:
                                      rollbacks)
         self._record([], finished=True)
         return RolloutResult(outcomes, [], None, [])
+
+    def _pause(self, seconds: float, batch: list[HostJob]) -> None:
+        if seconds > 0:
+            for job in batch:
+                self.report(job.name, f"waiting {seconds:g} s between batches (fleet_batch_pause)")
+            time.sleep(seconds)
 
     def _roll_back_upgraded(self, outcomes: list[HostOutcome]) -> list[HostOutcome]:
         """--abort-rolls-back: the hosts this rollout upgraded go back to the release they had."""

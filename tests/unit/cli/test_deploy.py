@@ -48,3 +48,36 @@ def test_a_failing_role_host_still_runs_the_cleanup_of_what_its_hooks_did(site):
     [row] = json.loads(result.stdout)["hosts"]
     assert row["result"] == "failed" and row["detail"].startswith("on_change of role site: ")
     assert (out / "log").read_text() == "drained\nundrained\n"
+
+
+def test_step_is_refused_without_a_terminal_before_any_host_is_contacted(site):
+    inventory, out = site
+    result = invoke("deploy", str(inventory), "--step")
+    assert result.exit_code == 2
+    assert "--step confirms each batch on a terminal" in result.stderr
+    assert list(out.iterdir()) == []
+
+
+def test_batches_are_paced_by_fleet_batch_pause(site):
+    inventory, out = site
+    inventory.write_text(textwrap.dedent(f"""\
+        all:
+          vars: {{fleet_roles: [site], fleet_serial: 1, fleet_batch_pause: 1.5, ansible_connection: local}}
+          hosts:
+            one: {{site_dir: {out / 'one'}}}
+            two: {{site_dir: {out / 'two'}}}
+        """))
+    role = inventory.parent / "roles" / "site"
+    (role / "hooks.yaml").write_text(textwrap.dedent("""\
+        before_host:
+          - [sh, -c, 'date +%s.%N > "$0"/started', "{{ site_dir }}"]
+        after_host:
+          - [sh, -c, 'date +%s.%N > "$0"/finished', "{{ site_dir }}"]
+        """))
+    for name in ("one", "two"):
+        (out / name).mkdir()
+    result = invoke("deploy", str(inventory), "--json")
+    assert result.exit_code == 0, result.stderr
+    gap = float((out / "two" / "started").read_text()) - float((out / "one" / "finished").read_text())
+    assert gap >= 1.5
+    assert "waiting 1.5 s between batches (fleet_batch_pause)" in result.stderr

@@ -1,0 +1,139 @@
+"""Issue 15 on the lab: a rollout's safety nets on a clustered host (server) and a single-process one
+(container), one host per batch: the bake stops a release that crashes after its health gate, --step asks
+before each batch on a terminal.
+
+The tests build on each other's releases, in file order; the module's fixture removes its app from the hosts
+and deploys 1.0.0 first, so the module passes alone as in the whole suite.
+"""
+
+import json
+import os
+import pty
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+from conftest import REPO
+from deploy_helpers import (
+    addresses, deploy, host_names, make_app, remote, served_versions, set_version, wipe_app, write_inventory,
+)
+
+APP = "t-safe"
+PORT = 3205
+PERSONAS = ("server", "container")
+
+# A release that passes its health gate, then crashes 10 s after it started (every worker, or the process).
+CRASHING_LATER_JS = """'use strict';
+const http = require('node:http');
+const { version } = require('./package.json');
+setTimeout(() => { console.error('crashing on purpose'); process.exit(1); }, 10000);
+http.createServer((request, response) => {
+  response.writeHead(200, { 'content-type': 'text/plain' });
+  response.end(request.url === '/healthz' ? 'ok\\n' : `hello from ${version} (pid ${process.pid})\\n`);
+}).listen(Number(process.env.PORT || 3000));
+"""
+
+
+@pytest.fixture(scope="module")
+def names(lab):
+    return host_names(lab, PERSONAS)
+
+
+@pytest.fixture(scope="module")
+def src(tmp_path_factory):
+    return make_app(tmp_path_factory.mktemp("safe") / "app", "1.0.0")
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    return tmp_path_factory.mktemp("safe-inv")
+
+
+def inventory(lab, folder, src, name, **variables):
+    """This module's app on server and container, one host per batch, with extra all-level variables."""
+    return write_inventory(lab, folder / f"{name}.yaml", APP, PORT, src, personas=PERSONAS,
+                           all_vars={"fleet_serial": 1, "fleet_health_timeout": 30, "fleet_health_retries": 5,
+                                     **variables})
+
+
+@pytest.fixture(scope="module")
+def release_1(lab, folder, src, names):
+    wipe_app(lab, APP, PERSONAS)
+    result = deploy(inventory(lab, folder, src, "first", fleet_serial="100%"))
+    assert result.returncode == 0, result.stderr
+    return result.hosts()[names["server"]]["to"]
+
+
+def everywhere(lab, version):
+    return {name: version for name in addresses(lab, PERSONAS)}
+
+
+def test_a_release_crashing_after_its_health_gate_fails_the_bake_and_never_reaches_the_second_batch(
+        lab, folder, src, names, release_1):
+    set_version(src, "2.0.0")
+    (src / "server.js").write_text(CRASHING_LATER_JS)
+    baked = inventory(lab, folder, src, "baked", fleet_bake_seconds=25)
+    result = deploy(baked)
+    assert result.returncode == 1, result.stderr
+    document = result.document
+    [row] = document["hosts"]
+    assert (row["host"], row["result"], row["from"]) == (names["server"], "rolled back", release_1), row
+    assert row["detail"].startswith("reloaded; bake failed"), row  # its health gate had passed
+    assert f"rolled back to {release_1}, healthy" in row["detail"]
+    assert document["not_started"] == [names["container"]]
+    assert document["stopped"].startswith("1 of 1 hosts in batch 1 failed")
+    assert served_versions(lab, PORT, PERSONAS) == everywhere(lab, "1.0.0")
+    code, listing = remote(lab, addresses(lab, PERSONAS)[names["container"]], f"ls /opt/{APP}/releases")
+    assert listing.split() == [release_1]  # the second batch never saw the release
+
+
+class TerminalDeploy:
+    """`fleetctl deploy --step` whose standard input is a terminal (a pty), answering its questions."""
+
+    def __init__(self, *args: str):
+        self.master, slave = pty.openpty()
+        self.process = subprocess.Popen([sys.executable, "-m", "fleetctl", "deploy", *args], cwd=REPO,
+                                        stdin=slave, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        os.close(slave)
+        self.stderr = ""
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:  # a question ends without a newline: read what comes, as it comes
+        while chunk := os.read(self.process.stderr.fileno(), 4096):
+            self.stderr += chunk.decode(errors="replace")
+
+    def answer(self, question_number: int, answer: str, timeout: float = 300) -> None:
+        deadline = time.monotonic() + timeout
+        while self.stderr.count("go ahead? [y/N]") < question_number:
+            assert time.monotonic() < deadline and self.process.poll() is None, self.stderr
+            time.sleep(0.1)
+        os.write(self.master, f"{answer}\n".encode())
+
+    def wait(self) -> tuple[int, str]:
+        stdout = self.process.stdout.read().decode()
+        code = self.process.wait(timeout=300)
+        self._reader.join(timeout=10)
+        os.close(self.master)
+        return code, stdout
+
+
+def test_step_asks_before_each_batch_on_a_terminal_and_stops_where_told(lab, folder, src, names):
+    set_version(src, "2.1.0")
+    stepped = inventory(lab, folder, src, "stepped", fleet_bake_seconds=4)
+    deploying = TerminalDeploy(str(stepped), "--step", "--json")
+    deploying.answer(1, "y")
+    deploying.answer(2, "n")
+    code, stdout = deploying.wait()
+    assert code == 1, deploying.stderr
+    assert f"batch 1 of 2: {names['server']}; go ahead?" in deploying.stderr
+    assert f"batch 2 of 2: {names['container']}; go ahead?" in deploying.stderr
+    document = json.loads(stdout)
+    [row] = document["hosts"]
+    assert (row["host"], row["result"]) == (names["server"], "deployed")
+    assert "baked 4 s: " in row["detail"] and "no restart" in row["detail"]  # a good release passes its bake
+    assert document["stopped"] == "stopped by the operator before batch 2; 1 hosts not touched"
+    assert document["not_started"] == [names["container"]]
+    assert served_versions(lab, PORT, PERSONAS) == {names["server"]: "2.1.0", names["container"]: "1.0.0"}
