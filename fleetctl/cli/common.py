@@ -14,9 +14,11 @@ from fleetctl.inventory.limit import select_hosts as limit_hosts
 if TYPE_CHECKING:
     from rich.console import Console
 
-# Exit codes: 1 when a host failed, 2 when the input is bad and no host was contacted.
+# Exit codes: 1 when a host failed, 2 when the input is bad and no host was contacted;
+# plan --detailed-exitcode: 2 when a deploy would change something (and 1 for any error).
 EXIT_HOST_FAILED = 1
 EXIT_BAD_INPUT = 2
+EXIT_CHANGES_PENDING = 2
 
 
 # The consoles are made on first use: `fleetctl plan --json` into a pipe never

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 import click
 
 from fleetctl.cli.common import (
-    EXIT_HOST_FAILED, bad_input, command_connections, err, forks_option, inventory_argument, is_interactive,
-    limit_option, load_selection, out, select_hosts, tofu_option,
+    EXIT_CHANGES_PENDING, EXIT_HOST_FAILED, bad_input, command_connections, err, forks_option, inventory_argument,
+    is_interactive, limit_option, load_selection, out, select_hosts, tofu_option,
 )
 from fleetctl.build.cache import ArtifactCache
 from fleetctl.build.errors import BuildFailed
@@ -43,14 +43,30 @@ def _probe_progress(total: int):
 @forks_option
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON (one object per host).")
 @click.option("--units", is_flag=True, help="Also print each host's rendered systemd unit.")
+@click.option("--detailed-exitcode", is_flag=True,
+              help="Exit 0 when a deploy would change nothing, 2 when it would change something, 1 on any error "
+                   "(a host failed, or bad input).")
 @tofu_option
-def plan_command(inventory: Path, limit: str | None, forks: int, as_json: bool, units: bool,
+def plan_command(inventory: Path, limit: str | None, forks: int, as_json: bool, units: bool, detailed_exitcode: bool,
                  trust_on_first_use: bool) -> None:
     """Probe every host and show how the app would run there and why, the artifact each would get
-    (cached, or built where), and what a deploy would change.
+    (cached, or built where), and what a deploy would change, with a diff of every file it would write.
 
     Changes nothing.
     """
+    try:
+        rows = _plan(inventory, limit, forks, as_json, units, trust_on_first_use)
+    except click.exceptions.Exit as done:
+        # With --detailed-exitcode, 2 means changes are pending: bad input exits 1, as any error does.
+        raise click.exceptions.Exit(EXIT_HOST_FAILED if detailed_exitcode and done.exit_code else done.exit_code)
+    if not all(row.ok for row in rows):
+        raise click.exceptions.Exit(EXIT_HOST_FAILED)
+    if detailed_exitcode and any(row.changes is not None and not row.changes.unchanged for row in rows):
+        raise click.exceptions.Exit(EXIT_CHANGES_PENDING)
+
+
+def _plan(inventory: Path, limit: str | None, forks: int, as_json: bool, units: bool,
+          trust_on_first_use: bool) -> list[HostPlan]:
     loaded, hosts = load_selection(inventory, limit)
     progress, advance = _probe_progress(len(hosts))
     try:
@@ -77,8 +93,7 @@ def plan_command(inventory: Path, limit: str | None, forks: int, as_json: bool, 
         print_changes(rows)
         if units:
             _print_units(rows)
-    if not all(row.ok for row in rows):
-        raise click.exceptions.Exit(EXIT_HOST_FAILED)
+    return rows
 
 
 def plan_table(rows: list[HostPlan]) -> "Table":
@@ -129,7 +144,8 @@ def print_releases(rows: list[HostPlan]) -> None:
 
 
 def print_changes(rows: list[HostPlan]) -> None:
-    """What `fleetctl deploy` would do on each host: the release, reload or restart, each step, the unit diff."""
+    """What `fleetctl deploy` would do on each host: the release, reload or restart, each step, and the diff of
+    every file it would write (the environment file's values masked)."""
     for row in rows:
         changes = row.changes
         if changes is None:
@@ -152,8 +168,8 @@ def print_changes(rows: list[HostPlan]) -> None:
         for hooks in row.roles.hooks.values():
             for hook in hooks:
                 out().print(f"  - hook {hook.display(row.host)}", markup=False, highlight=False)
-        if changes.unit_diff:
-            out().print(changes.unit_diff.rstrip("\n"), markup=False, highlight=False)
+        for diff in changes.diffs:
+            out().print(diff.diff.rstrip("\n"), markup=False, highlight=False)
 
 
 def _print_units(rows: list[HostPlan]) -> None:

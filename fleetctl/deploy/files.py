@@ -34,6 +34,17 @@ def read_file_states(transport: Transport, paths: Sequence[str]) -> dict[str, Fi
     return parse_file_states(result.stdout)
 
 
+def read_texts(transport: Transport, paths: Sequence[str]) -> dict[str, str]:
+    """The text of each file on the host (read as root with become), for a diff; one that cannot be read is
+    left out. Only for files a plan compares: it never prints them whole, and masks what is secret."""
+    texts = {}
+    for path in paths:
+        result = transport.run(["cat", "--", path], timeout=60)
+        if result.ok:
+            texts[path] = result.stdout
+    return texts
+
+
 def parse_file_states(raw: str) -> dict[str, FileState]:
     states = {}
     for line in raw.splitlines():
@@ -61,7 +72,7 @@ def file_steps(files: Sequence[RenderedFile], states: dict[str, FileState]) -> t
                 folder = rendered.path.rsplit("/", 1)[0] or "/"
                 steps.append(Command(f"create {folder} (role {rendered.role})", ("install", "-d", "-m", "0755", folder)))
             steps.append(WriteFile(f"write {rendered.path} (role {rendered.role})", rendered.path,
-                                   rendered.content, rendered.mode))
+                                   rendered.content, rendered.mode, secret=rendered.secret))
         elif state.mode != rendered.mode:
             steps.append(Command(f"set the mode of {rendered.path} (role {rendered.role})",
                                  ("chmod", format(rendered.mode, "04o"), rendered.path)))

@@ -6,10 +6,10 @@ these steps and `fleetctl deploy` runs exactly them. Every command is an
 argument list; a file's content is never shown when it may hold secrets.
 """
 
-import difflib
 import hashlib
 from dataclasses import dataclass, field
 
+from fleetctl.deploy.diffs import FileDiff, unified
 from fleetctl.deploy.hoststate import HostState
 from fleetctl.domain import Activation, Mode, ReleaseAction
 from fleetctl.inventory import AppSpec
@@ -72,6 +72,7 @@ class HostChanges:
     release_action: ReleaseAction
     unit_diff: str
     files: tuple[Step, ...] = ()  # the roles' files and their on_change, after prepare, before the switch
+    diffs: tuple[FileDiff, ...] = ()  # every file it writes against the host's (plan reads them: fleetctl.plan)
 
     @property
     def unchanged(self) -> bool:
@@ -199,11 +200,7 @@ def activate_command(app: AppSpec, activation: Activation) -> Command:
 
 
 def unit_diff(app: AppSpec, installed: str | None, desired: str) -> str:
-    path = app.unit_path
-    return "".join(difflib.unified_diff(
-        (installed or "").splitlines(keepends=True), desired.splitlines(keepends=True),
-        fromfile=f"{path} (on host)" if installed else "/dev/null", tofile=f"{path} (new)",
-    ))
+    return unified(app.unit_path, installed, desired)
 
 
 def prune_command(app: AppSpec, releases: list[str]) -> Command:

@@ -13,9 +13,10 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from fleetctl.build.cache import ArtifactCache
-from fleetctl.deploy.files import FileState, file_steps, read_file_states
+from fleetctl.deploy.diffs import FileDiff, env_diff, secret_diff, unified, unreadable_diff
+from fleetctl.deploy.files import FileState, file_steps, read_file_states, read_texts
 from fleetctl.deploy.hoststate import HostState, read_host_state
-from fleetctl.deploy.steps import DesiredState, HostChanges, host_changes
+from fleetctl.deploy.steps import DesiredState, HostChanges, host_changes, sha256_text
 from fleetctl.domain import Activation, ReleaseAction
 from fleetctl.facts import Facts, ProbeResult, apply_kind_override, probe_hosts
 from fleetctl.facts.probecache import ProbeCache
@@ -80,6 +81,7 @@ def deploy_document(release_id: str | None, changes: HostChanges | None, roles: 
         "activation": changes.activation,
         "steps": [step.display() for step in changes.steps],
         "unit_diff": changes.unit_diff,
+        "diffs": [{"path": diff.path, "diff": diff.diff} for diff in changes.diffs],
         # Hooks run only when the host has something to change.
         "hooks": {} if changes.unchanged else {
             point: [hook.display(host) for hook in hooks] for point, hooks in roles.hooks.items()},
@@ -160,12 +162,19 @@ def plan(
     role_only = {host.name for host in hosts if releases is not None and host.name not in apps
                  and host.name in roles and roles[host.name].roles}
 
-    def read_state(spec, transport) -> tuple[HostState | None, dict[str, FileState]] | None:
+    def read_state(spec, transport) -> tuple[HostState | None, dict[str, FileState], dict[str, str]] | None:
+        """What is deployed, the roles' files' states, and the text of each file a deploy would change."""
         if spec.name not in deployable and spec.name not in role_only:
             return None
-        state = read_host_state(transport, apps[spec.name]) if spec.name in deployable else None
-        paths = [file.path for file in roles.get(spec.name, NO_ROLES).files]
-        return state, read_file_states(transport, paths)
+        app = apps.get(spec.name)
+        state = read_host_state(transport, app) if spec.name in deployable else None
+        files = roles.get(spec.name, NO_ROLES).files
+        file_states = read_file_states(transport, [file.path for file in files])
+        changed = [file.path for file in files if not file.secret and file.path in file_states
+                   and file_states[file.path].sha256 not in (None, sha256_text(file.content))]
+        if state is not None and state.env_sha256 not in (None, sha256_text(render_env_file(app))):
+            changed.append(app.env_file)
+        return state, file_states, read_texts(transport, changed)
 
     extra = [host for host in build_hosts if host.name not in {each.name for each in hosts}]
     results = probe_hosts(
@@ -192,16 +201,54 @@ def plan(
             if host.name in release_plan.problems:
                 row = replace(row, error=f"{host.name}: {release_plan.problems[host.name]}")
         if row.ok and host.name in states:
-            state, file_states = states[host.name]
+            state, file_states, texts = states[host.name]
             files = file_steps(host_roles.files, file_states)
+            diffs = role_file_diffs(host_roles, file_states, texts)
             if state is not None and row.decision and row.unit and release_plan is not None:
                 archive = release_plan.archive_for(host.name) or b""
                 desired = desired_state(host, row.decision, row.unit, release_plan.app.id, archive, host_roles)
-                row = replace(row, release_id=release_plan.app.id, changes=host_changes(desired, state, files=files))
+                changes = host_changes(desired, state, files=files)
+                row = replace(row, release_id=release_plan.app.id,
+                              changes=replace(changes, diffs=app_file_diffs(desired, state, texts) + diffs))
             elif state is None:
-                row = replace(row, changes=HostChanges((), (), Activation.NONE, (), ReleaseAction.NONE, "", files=files))
+                row = replace(row, changes=HostChanges((), (), Activation.NONE, (), ReleaseAction.NONE, "", files=files,
+                                                       diffs=diffs))
         plans.append(row)
     return plans
+
+
+def app_file_diffs(desired: DesiredState, state: HostState, texts: Mapping[str, str]) -> tuple[FileDiff, ...]:
+    """The unit, the environment file (values masked) and the process file a deploy would write, against the
+    host's; texts: what the plan read of them."""
+    app = desired.app
+    diffs = []
+    if state.unit != desired.unit:
+        diffs.append(FileDiff(app.unit_path, unified(app.unit_path, state.unit, desired.unit)))
+    if state.env_sha256 != sha256_text(desired.env):
+        installed = texts.get(app.env_file)
+        diffs.append(FileDiff(app.env_file, unreadable_diff(app.env_file) if state.env_sha256 and installed is None
+                              else env_diff(app.env_file, installed, desired.env)))
+    if state.process != desired.process:
+        diffs.append(FileDiff(app.process_file, unified(app.process_file, state.process, desired.process)))
+    return tuple(diffs)
+
+
+def role_file_diffs(roles: HostRoles, states: Mapping[str, FileState], texts: Mapping[str, str]) -> tuple[FileDiff, ...]:
+    """Each role file a deploy would write, against the host's (a secret one by its size only)."""
+    diffs = []
+    for rendered in roles.files:
+        state = states.get(rendered.path)
+        if state is not None and state.sha256 == sha256_text(rendered.content):
+            continue
+        exists = state is not None and state.sha256 is not None
+        if rendered.secret:
+            text = secret_diff(rendered.path, rendered.content)
+        elif exists and rendered.path not in texts:
+            text = unreadable_diff(rendered.path)
+        else:
+            text = unified(rendered.path, texts.get(rendered.path), rendered.content.decode(errors="replace"))
+        diffs.append(FileDiff(rendered.path, text))
+    return tuple(diffs)
 
 
 def _plan_releases(hosts: Sequence[Host], rows: Mapping[str, "HostPlan"], states: Mapping[str, tuple],

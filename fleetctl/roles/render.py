@@ -38,6 +38,7 @@ class RenderedFile:
     group: str
     mode: int
     on_change: Command | None
+    secret: bool = False  # plan shows its size, never a diff
 
 
 @dataclass(frozen=True)
@@ -140,7 +141,7 @@ def _render_files(role: Role, host: Host, context: _Context) -> list[RenderedFil
         if on_change is not None:
             on_change = _render_command(role, host, "on_change", on_change, variables)
         files.append(RenderedFile(role.name, path, content.encode(), template.owner, template.group,
-                                  template.mode, on_change))
+                                  template.mode, on_change, template.secret))
     return files
 
 

@@ -37,6 +37,7 @@ class RoleTemplate:
     group: str
     mode: int
     on_change: Command | None  # run once after any of the role's files changed (a handler)
+    secret: bool = False  # its content may hold secrets: plan shows no diff of it
 
 
 @dataclass(frozen=True)
@@ -97,18 +98,21 @@ def _templates(path: Path) -> tuple[RoleTemplate, ...]:
             raise RoleError(f"role {path.name} has templates/ but no templates.yaml saying where they go", shown)
         return ()
     if not isinstance(data, list):
-        raise RoleError("templates.yaml must be a list of {src, dest, owner, group, mode, on_change}", shown, 1)
+        raise RoleError("templates.yaml must be a list of {src, dest, owner, group, mode, on_change, secret}",
+                        shown, 1)
     templates = []
     for index, entry in enumerate(data):
         line = entry.line if isinstance(entry, LocatedMap) else None
         where = f"templates.yaml entry {index + 1}"
         if not isinstance(entry, LocatedMap):
             raise RoleError(f"{where} must be a mapping with src and dest", shown, line)
-        extra = set(entry) - {"src", "dest", "owner", "group", "mode", "on_change"}
+        extra = set(entry) - {"src", "dest", "owner", "group", "mode", "on_change", "secret"}
         if extra:
             key = sorted(extra)[0]
-            raise RoleError(f"{where}: unknown key {key} (known: src, dest, owner, group, mode, on_change)",
+            raise RoleError(f"{where}: unknown key {key} (known: src, dest, owner, group, mode, on_change, secret)",
                             shown, entry.line_of(key))
+        if not isinstance(entry.get("secret", False), bool):
+            raise RoleError(f"{where}: secret must be true or false", shown, entry.line_of("secret"))
         for key in ("src", "dest"):
             if not isinstance(entry.get(key), str) or not entry[key].strip():
                 raise RoleError(f"{where}: {key} must be a non-empty string", shown, entry.line_of(key))
@@ -132,7 +136,8 @@ def _templates(path: Path) -> tuple[RoleTemplate, ...]:
         except jinja2.TemplateSyntaxError as error:
             raise RoleError(f"template error: {error.message}", str(path / "templates" / entry["src"]),
                             error.lineno) from None
-        templates.append(RoleTemplate(entry["src"], entry["dest"], owner, group, int(mode, 8), on_change))
+        templates.append(RoleTemplate(entry["src"], entry["dest"], owner, group, int(mode, 8), on_change,
+                                      entry.get("secret", False)))
     return tuple(templates)
 
 

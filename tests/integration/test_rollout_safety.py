@@ -1,6 +1,6 @@
 """Issue 15 on the lab: a rollout's safety nets on a clustered host (server) and a single-process one
 (container), one host per batch: the bake stops a release that crashes after its health gate, --step asks
-before each batch on a terminal.
+before each batch on a terminal; plan --detailed-exitcode, and its diff of every file (secrets masked).
 
 The tests build on each other's releases, in file order; the module's fixture removes its app from the hosts
 and deploys 1.0.0 first, so the module passes alone as in the whole suite.
@@ -15,9 +15,10 @@ import threading
 import time
 
 import pytest
+import yaml
 from conftest import REPO
 from deploy_helpers import (
-    addresses, deploy, host_names, make_app, remote, served_versions, set_version, wipe_app, write_inventory,
+    addresses, deploy, host_names, make_app, remote, run, served_versions, set_version, wipe_app, write_inventory,
 )
 
 APP = "t-safe"
@@ -137,3 +138,38 @@ def test_step_asks_before_each_batch_on_a_terminal_and_stops_where_told(lab, fol
     assert document["stopped"] == "stopped by the operator before batch 2; 1 hosts not touched"
     assert document["not_started"] == [names["container"]]
     assert served_versions(lab, PORT, PERSONAS) == {names["server"]: "2.1.0", names["container"]: "1.0.0"}
+
+
+def test_plan_detailed_exitcode_and_a_diff_of_every_file_with_secrets_masked(lab, folder, src, names):
+    role = folder / "roles" / "conf"
+    (role / "templates").mkdir(parents=True, exist_ok=True)
+    (role / "templates" / "conf.j2").write_text("# t-safe\nlevel {{ conf_level }}\n")
+    (role / "templates.yaml").write_text('- {src: conf.j2, dest: /etc/t-safe.conf, mode: "0644"}\n')
+
+    def configured(token: str, level: int):
+        return inventory(lab, folder, src, "configured", fleet_serial="100%", fleet_roles=["conf"], conf_level=level,
+                         fleet_app_env={"API_TOKEN": token, "MODE": "live"})
+
+    pending = run("plan", str(configured("tok-1-secret", 1)), "--detailed-exitcode")
+    assert pending.returncode == 2, pending.stderr  # the container's release, the env file, the role file
+    assert deploy(configured("tok-1-secret", 1)).returncode == 0
+    unchanged = run("plan", str(configured("tok-1-secret", 1)), "--detailed-exitcode")
+    assert unchanged.returncode == 0, unchanged.stderr + unchanged.stdout
+    changed = run("plan", str(configured("tok-2-secret", 2)), "--detailed-exitcode", "--json")
+    assert changed.returncode == 2, changed.stderr
+    assert "tok-1" not in changed.stdout and "tok-2" not in changed.stdout
+    for row in changed.document:
+        diffs = {diff["path"]: diff["diff"] for diff in row["deploy"]["diffs"]}
+        assert set(diffs) == {f"/etc/fleet/{APP}.env", "/etc/t-safe.conf"}, row["host"]
+        env_lines = diffs[f"/etc/fleet/{APP}.env"].splitlines()
+        assert "-API_TOKEN=<secret: old value>" in env_lines and "+API_TOKEN=<secret: new value>" in env_lines
+        assert " MODE=<secret>" in env_lines
+        assert "-level 1" in diffs["/etc/t-safe.conf"].splitlines()
+        assert "+level 2" in diffs["/etc/t-safe.conf"].splitlines()
+    text = run("plan", str(configured("tok-2-secret", 2)))
+    assert "+API_TOKEN=<secret: new value>" in text.stdout and "tok-2" not in text.stdout
+    ghost = configured("tok-1-secret", 1)
+    data = yaml.safe_load(ghost.read_text())
+    data["all"]["children"]["server"]["hosts"]["ghost"] = {"ansible_host": "127.0.0.1", "ansible_port": 1}
+    ghost.write_text(yaml.safe_dump(data))
+    assert run("plan", str(ghost), "--detailed-exitcode").returncode == 1  # a host failed: whatever else is pending

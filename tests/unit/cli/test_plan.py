@@ -202,3 +202,38 @@ def test_vault_encrypted_variables_with_a_password_file_and_no_secret_in_the_out
     assert by_environment.exit_code == 0, by_environment.stderr
     assert json.loads(by_environment.stdout)[0]["kind"] == "server"
     assert "s3cret" not in by_option.output + by_environment.output
+def test_detailed_exitcode_says_whether_a_deploy_would_change_anything(site):
+    inventory, out = site
+    pending = invoke("plan", str(inventory), "--detailed-exitcode")
+    assert pending.exit_code == 2, pending.stderr
+    assert invoke("deploy", str(inventory)).exit_code == 0
+    assert invoke("plan", str(inventory), "--detailed-exitcode").exit_code == 0
+    assert invoke("plan", str(inventory)).exit_code == 0
+
+
+def test_detailed_exitcode_is_1_for_bad_input_and_for_a_failed_host(tmp_path):
+    assert invoke("plan", str(BAD / sorted(BAD.glob("*.yaml"))[0].name), "--detailed-exitcode").exit_code == 1
+    inventory = tmp_path / "inv.yaml"
+    inventory.write_text("all:\n  hosts:\n    gone:\n      ansible_host: 127.0.0.1\n      ansible_port: 1\n")
+    assert invoke("plan", str(inventory), "--detailed-exitcode").exit_code == 1
+
+
+def test_plan_diffs_each_role_file_against_the_hosts_and_hides_a_secret_ones(site):
+    inventory, out = site
+    role = inventory.parent / "roles" / "site"
+    (role / "templates" / "token.j2").write_text("token {{ site_port }}-very-secret\n")
+    with (role / "templates.yaml").open("a") as templates:
+        templates.write('- {src: token.j2, dest: "{{ site_dir }}/token", mode: "0600", secret: true}\n')
+    assert invoke("deploy", str(inventory)).exit_code == 0
+    text = inventory.read_text().replace("site_dir:", "site_port: 9090\n      site_dir:")
+    inventory.write_text(text)
+    result = invoke("plan", str(inventory), "--json", "--detailed-exitcode")
+    assert result.exit_code == 2, result.stderr
+    [row] = json.loads(result.stdout)
+    diffs = {diff["path"]: diff["diff"] for diff in row["deploy"]["diffs"]}
+    assert diffs[f"{out}/site.conf"] == (f"--- {out}/site.conf (on host)\n+++ {out}/site.conf (new)\n"
+                                         "@@ -1 +1 @@\n-host here port 8080\n+host here port 9090\n")
+    assert diffs[f"{out}/token"] == f"{out}/token: secret content, not shown (23 bytes to write)\n"
+    assert "very-secret" not in result.stdout
+    shown = invoke("plan", str(inventory))
+    assert "+host here port 9090" in shown.stdout and "very-secret" not in shown.stdout
