@@ -28,8 +28,8 @@ RELOAD_ARGUMENTS = ("--reload",)
 START_LIMIT_INTERVAL_SEC = 60
 START_LIMIT_BURST = 5
 RESTART_SEC = 2
-# Longer than the runtime's default worker drain (FLEET_STOP_TIMEOUT_MS, 10 s).
-TIMEOUT_STOP_SEC = 30
+# How much sooner than systemd the cluster runtime gives up (runtime_allowance_ms).
+RUNTIME_MARGIN_S = 5
 
 # Characters systemd takes literally in an unquoted word.
 _PLAIN_WORD = re.compile(r"[A-Za-z0-9_./@+=:,-]+")
@@ -54,15 +54,31 @@ def render_unit(app: AppSpec, decision: Decision, runtime_path: str = INSTALLED_
             ("FLEET_WORKERS", str(decision.workers)),
             ("NODE_CLUSTER_SCHED_POLICY", str(decision.scheduling)),
         ],
+        # Each derived from one setting, so systemd and the runtime agree (runtime_allowance_ms).
+        "timeout_environment": [
+            ("FLEET_STOP_TIMEOUT_MS", str(runtime_allowance_ms(app.stop_timeout))),
+            ("FLEET_RELOAD_TIMEOUT_MS", str(runtime_allowance_ms(app.reload_timeout))),
+        ],
         "exec_start": exec_start,
         "exec_reload": [node_path, runtime_path, *RELOAD_ARGUMENTS],
         "writable_paths": [app.shared, *app.writable_paths],
         "start_limit_interval_sec": START_LIMIT_INTERVAL_SEC,
         "start_limit_burst": START_LIMIT_BURST,
         "restart_sec": RESTART_SEC,
-        "timeout_stop_sec": TIMEOUT_STOP_SEC,
+        "timeout_stop_sec": f"{app.stop_timeout:g}",
+        "timeout_start_sec": f"{app.reload_timeout:g}",
     }
     return _template_environment().get_template(UNIT_TEMPLATE).render(context)
+
+
+def runtime_allowance_ms(systemd_seconds: float) -> int:
+    """What the cluster runtime allows itself of a time systemd allows: RUNTIME_MARGIN_S less, and at most half.
+
+    A worker that will not stop is killed by the runtime (FLEET_STOP_TIMEOUT_MS) before systemd's
+    TimeoutStopSec kills the whole service; the reload command gives up and says so
+    (FLEET_RELOAD_TIMEOUT_MS) before systemd's TimeoutStartSec, which bounds ExecReload, kills it.
+    """
+    return int(max(systemd_seconds / 2, systemd_seconds - RUNTIME_MARGIN_S) * 1000)
 
 
 def render_env_file(app: AppSpec) -> str:

@@ -27,7 +27,7 @@ def run_step(transport: Transport, step: Step) -> None:
     if isinstance(step, WriteFile):
         transport.put(step.content, step.path, step.mode, timeout=600)
         return
-    result = transport.run(list(step.argv), script=step.script, timeout=900)
+    result = transport.run(list(step.argv), script=step.script, timeout=step.timeout)
     if not result.ok:
         cause = (result.stderr.strip().splitlines() or result.stdout.strip().splitlines()
                  or [f"exit code {result.exit_code}"])[-1]

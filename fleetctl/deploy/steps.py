@@ -20,11 +20,15 @@ from fleetctl.runtime import INSTALLED_RUNTIME_DIR, INSTALLED_RUNTIME_PATH
 from fleetctl.transport import quote_command
 
 
+STEP_TIMEOUT_S = 900.0
+
+
 @dataclass(frozen=True)
 class Command:
     summary: str
     argv: tuple[str, ...]
     script: str | None = None  # when set, sent to `sh -s` and argv are its $1, $2, ...
+    timeout: float = STEP_TIMEOUT_S
 
     def display(self) -> str:
         if self.script is None:
@@ -192,11 +196,15 @@ def _activation(decision: Decision, state: HostState, switched: bool, process_ch
 
 
 def activate_command(app: AppSpec, activation: Activation) -> Command:
+    """systemctl restart or reload; waited for at least as long as systemd allows it (fleet_stop_timeout,
+    fleet_reload_timeout), so fleetctl never gives up on what systemd still lets run."""
     if activation is Activation.RESTART:
         # A deploy's restart is not a crash: clear the unit's start rate limit first, or the
         # sixth deploy within StartLimitIntervalSec fails with start-limit-hit.
-        return Command(f"restart {app.unit_name}", (app.unit_name,), script=script("restart-unit.sh"))
-    return Command(f"{activation} {app.unit_name}", ("systemctl", activation.value, app.unit_name))
+        return Command(f"restart {app.unit_name}", (app.unit_name,), script=script("restart-unit.sh"),
+                       timeout=max(STEP_TIMEOUT_S, app.stop_timeout + 60))
+    return Command(f"{activation} {app.unit_name}", ("systemctl", activation.value, app.unit_name),
+                   timeout=max(STEP_TIMEOUT_S, app.reload_timeout + 60))
 
 
 def unit_diff(app: AppSpec, installed: str | None, desired: str) -> str:

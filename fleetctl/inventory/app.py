@@ -22,6 +22,8 @@ class AppSpec:
     writable_paths: tuple[str, ...] = ()  # besides the shared folder
     env: tuple[tuple[str, str], ...] = ()  # (NAME, value) pairs; may hold secrets
     src: str | None = None  # folder on the control machine
+    stop_timeout: float = 30  # seconds systemd gives a stop (fleet_stop_timeout)
+    reload_timeout: float = 300  # seconds systemd gives a reload (fleet_reload_timeout)
 
     @property
     def group(self) -> str:

@@ -83,6 +83,16 @@ FLEET_VARIABLES: tuple[Variable, ...] = (
         "Unprivileged user (and group) the app runs as.", default_doc="the app name",
     ),
     Variable(
+        "fleet_stop_timeout", Number(2), 30,
+        "Seconds systemd gives the app to stop (TimeoutStopSec); the cluster runtime kills a worker that will not"
+        " stop 5 s before that (at most half of it), so systemd never has to.",
+    ),
+    Variable(
+        "fleet_reload_timeout", Number(2), 300,
+        "Seconds systemd gives a reload (TimeoutStartSec, which bounds ExecReload); the runtime's reload command"
+        " gives up, and says so, 5 s before that (at most half of it), so systemd never kills it.",
+    ),
+    Variable(
         "fleet_app_writable_paths", RemotePaths(), [],
         "Extra absolute paths the app may write besides /opt/<name>/shared; they must exist on the host.",
     ),

@@ -58,6 +58,8 @@ def app_settings(variables: Mapping) -> AppSpec | None:
         writable_paths=tuple(variables["fleet_app_writable_paths"]),
         env=tuple(sorted(variables["fleet_app_env"].items())),
         src=variables.get("fleet_app_src"),
+        stop_timeout=variables["fleet_stop_timeout"],
+        reload_timeout=variables["fleet_reload_timeout"],
     )
 
 

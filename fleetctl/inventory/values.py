@@ -203,6 +203,8 @@ _ENV_SET_BY_FLEETCTL = {
     "PORT": "fleet_app_port",
     "FLEET_WORKERS": "fleet_workers",
     "NODE_CLUSTER_SCHED_POLICY": "fleet_scheduling",
+    "FLEET_STOP_TIMEOUT_MS": "fleet_stop_timeout",
+    "FLEET_RELOAD_TIMEOUT_MS": "fleet_reload_timeout",
 }
 _PERCENT = re.compile(r"\d+(\.\d+)?%")
 _SAFE_REMOTE_PATH = re.compile(r"/(?!.*(^|/)\.\.(/|$))[A-Za-z0-9._/@+-]*")

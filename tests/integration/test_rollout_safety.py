@@ -1,6 +1,7 @@
 """Issue 15 on the lab: a rollout's safety nets on a clustered host (server) and a single-process one
 (container), one host per batch: the bake stops a release that crashes after its health gate, --step asks
-before each batch on a terminal; plan --detailed-exitcode, and its diff of every file (secrets masked).
+before each batch on a terminal; plan --detailed-exitcode, and its diff of every file (secrets masked); the
+unit's timeouts and the runtime's agree.
 
 The tests build on each other's releases, in file order; the module's fixture removes its app from the hosts
 and deploys 1.0.0 first, so the module passes alone as in the whole suite.
@@ -18,7 +19,8 @@ import pytest
 import yaml
 from conftest import REPO
 from deploy_helpers import (
-    addresses, deploy, host_names, make_app, remote, run, served_versions, set_version, wipe_app, write_inventory,
+    addresses, deploy, host_names, http_get, make_app, remote, run, served_versions, set_version, wipe_app,
+    write_inventory,
 )
 
 APP = "t-safe"
@@ -173,3 +175,52 @@ def test_plan_detailed_exitcode_and_a_diff_of_every_file_with_secrets_masked(lab
     data["all"]["children"]["server"]["hosts"]["ghost"] = {"ansible_host": "127.0.0.1", "ansible_port": 1}
     ghost.write_text(yaml.safe_dump(data))
     assert run("plan", str(ghost), "--detailed-exitcode").returncode == 1  # a host failed: whatever else is pending
+
+
+# A release with a request that never ends: the worker holding it will not stop by itself.
+HANGING_JS = """'use strict';
+const http = require('node:http');
+const { version } = require('./package.json');
+http.createServer((request, response) => {
+  if (request.url === '/hang') return;  // never answered
+  response.writeHead(200, { 'content-type': 'text/plain' });
+  response.end(request.url === '/healthz' ? 'ok\\n' : `hello from ${version} (pid ${process.pid})\\n`);
+}).listen(Number(process.env.PORT || 3000));
+"""
+
+
+def test_systemd_and_the_runtime_take_their_timeouts_from_one_setting_each(lab, folder, src, names):
+    set_version(src, "2.2.0")
+    (src / "server.js").write_text(HANGING_JS)
+    timed = inventory(lab, folder, src, "timed", fleet_stop_timeout=10, fleet_reload_timeout=40)
+    result = deploy(timed, "--limit", names["server"])
+    assert result.returncode == 0, result.stderr
+    server = addresses(lab, PERSONAS)[names["server"]]
+    unit = f"fleet-{APP}.service"
+    code, shown = remote(lab, server, f"systemctl show {unit} -p TimeoutStopUSec -p TimeoutStartUSec; "
+                                      f"tr '\\0' '\\n' < /proc/$(systemctl show -p MainPID --value {unit})/environ")
+    assert {"TimeoutStopUSec=10s", "TimeoutStartUSec=40s"} <= set(shown.split()), shown
+    assert {"FLEET_STOP_TIMEOUT_MS=5000", "FLEET_RELOAD_TIMEOUT_MS=35000"} <= set(shown.split()), shown
+    # A request that never ends holds one worker: at the stop, the runtime kills that worker after its own 5 s,
+    # so systemd's 10 s never run out and systemd kills nothing.
+    hung = threading.Thread(target=lambda: http_get_ignoring_errors(server, "/hang"), daemon=True)
+    hung.start()
+    time.sleep(1)
+    code, journal = remote(lab, server, f"since=$(date +%s); systemctl restart {unit}; echo took $(( $(date +%s) - since ));"
+                                        f" systemctl show -p Result --value {unit};"
+                                        f" journalctl -u {unit} --since=@$since --no-pager -o cat", timeout=120)
+    assert code == 0, journal
+    assert "still running after 5000 ms, killing it" in journal, journal
+    assert "timed out" not in journal and "SIGKILL" not in journal.replace("killing it", ""), journal
+    took = int(journal.split("took ")[1].split()[0])
+    assert 4 <= took < 10, journal
+    assert journal.split("took ")[1].split()[1] == "success", journal
+    hung.join(timeout=30)
+
+
+def http_get_ignoring_errors(address: str, path: str) -> None:
+    try:
+        http_get(address, PORT, path, timeout=30)
+    except OSError:
+        pass  # the worker holding it was killed
+

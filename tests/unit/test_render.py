@@ -72,12 +72,25 @@ def test_cluster_unit_runs_the_runtime_with_workers_and_policy():
     assert values(unit, "Service", "Environment") == [
         '"PORT=3000" "NODE_ENV=production"',
         '"FLEET_WORKERS=4" "NODE_CLUSTER_SCHED_POLICY=rr"',
+        '"FLEET_STOP_TIMEOUT_MS=25000" "FLEET_RELOAD_TIMEOUT_MS=295000"',
     ]
     assert one(unit, "Service", "ExecReload") == "/usr/bin/node /opt/fleet/runtime/node-cluster-runtime.js --reload"
     assert one(unit, "Service", "KillMode") == "mixed"
     assert one(unit, "Service", "RuntimeDirectory") == "shop"
     assert one(unit, "Service", "MemoryMax") == "1088M"
     assert one(unit, "Unit", "Description") == "fleetctl app shop (cluster, 4 workers, scheduling rr)"
+
+
+def test_each_timeout_comes_from_one_setting_and_the_runtime_gives_up_before_systemd():
+    app = AppSpec(name="shop", user="shop", stop_timeout=12, reload_timeout=600)
+    unit = render_unit(app, CLUSTER)
+    assert (one(unit, "Service", "TimeoutStopSec"), one(unit, "Service", "TimeoutStartSec")) == ("12", "600")
+    assert values(unit, "Service", "Environment")[2] == '"FLEET_STOP_TIMEOUT_MS=7000" "FLEET_RELOAD_TIMEOUT_MS=595000"'
+    short = render_unit(AppSpec(name="shop", user="shop", stop_timeout=4, reload_timeout=2.5), CLUSTER)
+    assert values(short, "Service", "Environment")[2] == '"FLEET_STOP_TIMEOUT_MS=2000" "FLEET_RELOAD_TIMEOUT_MS=1250"'
+    assert one(short, "Service", "TimeoutStartSec") == "2.5"
+    single = render_unit(app, SINGLE)  # no runtime, no reload: systemd's stop timeout alone
+    assert one(single, "Service", "TimeoutStopSec") == "12" and values(single, "Service", "TimeoutStartSec") == []
 
 
 def test_cluster_unit_carries_scheduling_none():
@@ -189,3 +202,4 @@ def test_systemd_analyze_verify_accepts_the_unit(tmp_path, decision):
     complaints = [line for line in result.stderr.splitlines() if SHOP.unit_name in line]
     assert result.returncode == 0, result.stderr
     assert complaints == []
+
