@@ -4,7 +4,7 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 
-from fleetctl.deploy.files import file_steps, read_file_states
+from fleetctl.deploy.files import PreviousFile, file_steps, read_file_states, read_previous, restore_steps
 from fleetctl.deploy.health import wait_healthy
 from fleetctl.deploy.hooks import HookFailed, HostHooks
 from fleetctl.deploy.hoststate import HostState, read_host_state
@@ -45,6 +45,7 @@ class HostDeploy:
         self.report = lambda what: report(job.name, what)
         self.started = time.monotonic()
         self.touched = False  # a step that changes the host has run (or was started)
+        self.previous_files: tuple[PreviousFile, ...] = ()  # the role files this deploy changes, as they were
 
     def _target(self, before: HostState) -> tuple[DesiredState, str | None]:
         """The desired state and what `previous` becomes: a deploy's, or a rollback's."""
@@ -65,8 +66,11 @@ class HostDeploy:
             desired, previous_after = self._target(before)
         except StepFailed as error:  # a rollback with nothing (or no such release) to return to
             return self._outcome(HostResult.FAILED, before.current, self.job.rollback_to, str(error))
-        files = () if self.job.is_rollback else file_steps(
-            desired.role_files, read_file_states(self.transport, [file.path for file in desired.role_files]))
+        if self.job.is_rollback:  # it returns the app, and the role files this rollout changed, if any
+            files = restore_steps(self.job.restore_files)
+        else:
+            states = read_file_states(self.transport, [file.path for file in desired.role_files])
+            files = file_steps(desired.role_files, states)
         changes = host_changes(desired, before, previous_after, files=files)
         decision = desired.decision
         if changes.unchanged:
@@ -75,6 +79,8 @@ class HostDeploy:
         hooks = HostHooks(self.job.roles.hooks_at, self.job.name, self._environment(before, desired),
                           self.transport, self.connect, self.report)
         try:
+            if changes.files and not self.job.is_rollback:
+                self.previous_files = read_previous(self.transport, desired.role_files, states)
             hooks.run("before_host")
             self._steps(changes.prepare + changes.files)
             hooks.run("before_switch")
@@ -146,8 +152,9 @@ class HostDeploy:
         now = read_host_state(self.transport, self.app)
         restore = replace(desired, release_id=before.current, archive=None, unit=before.unit or desired.unit,
                           process=before.process or desired.process)
-        changes = host_changes(restore, now, previous_after=before.previous or "")
-        self._steps(changes.prepare + changes.switch + changes.activate)
+        changes = host_changes(restore, now, previous_after=before.previous or "",
+                               files=restore_steps(self.previous_files))
+        self._steps(changes.prepare + changes.files + changes.switch + changes.activate)
         health = self._wait_healthy(before.running or RunningProcess(Mode.SINGLE, 1, None), before.current)
         if not health.healthy:
             raise StepFailed(f"release {before.current} is not healthy either: {health.detail}")
@@ -161,5 +168,7 @@ class HostDeploy:
     def _outcome(self, result: HostResult, from_release: str | None, to_release: str | None, detail: str,
                  activation: Activation = Activation.NONE) -> HostOutcome:
         decision = self.job.desired.decision
+        # Kept only where they stay changed: a rolled-back or failed host has had them put back already.
+        kept = self.previous_files if result is HostResult.DEPLOYED else ()
         return HostOutcome(self.job.name, result, from_release, to_release, decision.mode, decision.workers,
-                           time.monotonic() - self.started, detail, activation)
+                           time.monotonic() - self.started, detail, activation, kept)

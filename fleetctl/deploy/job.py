@@ -3,6 +3,7 @@
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from fleetctl.deploy.files import PreviousFile
 from fleetctl.deploy.steps import DesiredState
 from fleetctl.domain import Activation, HostResult, Mode
 from fleetctl.inventory import Host
@@ -23,6 +24,8 @@ class HostJob:
     is_rollback: bool = False
     probe_error: str | None = None
     roles: HostRoles = NO_ROLES  # its roles' files, and the hooks of its rollout
+    # A rollback that also puts back the role files an earlier deploy of this rollout changed.
+    restore_files: tuple[PreviousFile, ...] = ()
 
     @property
     def name(self) -> str:
@@ -40,6 +43,7 @@ class HostOutcome:
     seconds: float
     detail: str
     activation: Activation = Activation.NONE
+    previous_files: tuple[PreviousFile, ...] = ()  # the role files it changed, as they were (to roll back)
 
     @property
     def ok(self) -> bool:

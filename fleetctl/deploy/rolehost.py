@@ -10,7 +10,7 @@ the rollout stops as for any failed host.
 import time
 from collections.abc import Callable
 
-from fleetctl.deploy.files import file_steps, read_file_states
+from fleetctl.deploy.files import file_steps, read_file_states, read_previous, restore_steps
 from fleetctl.deploy.hooks import HookFailed, HostHooks
 from fleetctl.deploy.host import run_step, with_cleanups
 from fleetctl.deploy.job import HostJob, HostOutcome, Report, StepFailed
@@ -26,16 +26,21 @@ class RoleHostDeploy:
         self.started = time.monotonic()
 
     def run(self) -> HostOutcome:
-        """Run under the rollout's lock on the host (fleetctl.rollout.lock)."""
+        """Run under the rollout's lock on the host (fleetctl.rollout.lock); with the job's restore_files, put
+        those back instead (a rollback of this rollout)."""
         files = self.job.roles.files
         self.report("reading the roles' files")
-        steps = file_steps(files, read_file_states(self.transport, [file.path for file in files]))
+        states = read_file_states(self.transport, [file.path for file in files])
+        steps = restore_steps(self.job.restore_files) if self.job.restore_files else file_steps(files, states)
         if not steps:
             return self._outcome(HostResult.UNCHANGED, f"roles {', '.join(self.job.roles.roles)}: nothing to change")
         environment = {"FLEET_HOST": self.job.name, "FLEET_HOST_ADDRESS": self.job.host.connection.address}
         hooks = HostHooks(self.job.roles.hooks_at, self.job.name, environment, self.transport, self.connect,
                           self.report)
+        previous = ()
         try:
+            if not self.job.restore_files:
+                previous = read_previous(self.transport, files, states)
             hooks.run("before_host")
             hooks.run("before_switch")
             for step in steps:
@@ -45,9 +50,14 @@ class RoleHostDeploy:
             hooks.run("after_host")
         except (StepFailed, TransportError, HookFailed) as error:
             return with_cleanups(self._outcome(HostResult.FAILED, str(error)), hooks)
+        roles = ", ".join(self.job.roles.roles)
+        if self.job.restore_files:
+            return self._outcome(HostResult.DEPLOYED, f"roles {roles}: {len(self.job.restore_files)} file(s) put back"
+                                                      f" as they were, {len(steps)} step(s)")
         written = sum(1 for step in steps if isinstance(step, WriteFile))
-        return self._outcome(HostResult.DEPLOYED, f"roles {', '.join(self.job.roles.roles)}: {written} file(s) written,"
-                                         f" {len(steps)} step(s)")
+        return self._outcome(HostResult.DEPLOYED, f"roles {roles}: {written} file(s) written, {len(steps)} step(s)",
+                             previous)
 
-    def _outcome(self, result: HostResult, detail: str) -> HostOutcome:
-        return HostOutcome(self.job.name, result, None, None, None, 0, time.monotonic() - self.started, detail)
+    def _outcome(self, result: HostResult, detail: str, previous: tuple = ()) -> HostOutcome:
+        return HostOutcome(self.job.name, result, None, None, None, 0, time.monotonic() - self.started, detail,
+                           previous_files=previous)

@@ -32,7 +32,8 @@ def bake_batch(jobs: list[HostJob], outcomes: list[HostOutcome], connect: Callab
     results = fan_out(deployed, watch, forks, failed=lambda pair, error: BakeResult(
         False, f"bake failed: {type(error).__name__}: {error}"))
     failed = [(job, outcome, result) for (job, outcome), result in zip(deployed, results) if not result.healthy]
-    rollbacks = run_jobs([replace(job, is_rollback=True, rollback_to=outcome.from_release)
+    rollbacks = run_jobs([replace(job, is_rollback=True, rollback_to=outcome.from_release,
+                                  restore_files=outcome.previous_files)
                           for job, outcome, _ in failed if outcome.from_release])
     returned = {rollback.host: rollback for rollback in rollbacks}
     after = {job.name: replace(outcome, detail=f"{outcome.detail}; {result.detail}")

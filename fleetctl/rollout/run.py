@@ -137,12 +137,21 @@ class Rollout:
             time.sleep(seconds)
 
     def _roll_back_upgraded(self, outcomes: list[HostOutcome]) -> list[HostOutcome]:
-        """--abort-rolls-back: the hosts this rollout upgraded go back to the release they had."""
-        upgraded = {outcome.host: outcome.from_release for outcome in outcomes
-                    if outcome.result is HostResult.DEPLOYED and outcome.from_release}
-        jobs = [replace(job, is_rollback=True, rollback_to=upgraded[job.name])
-                for job in self.jobs if job.name in upgraded]
-        return self._run_hosts(jobs)
+        """--abort-rolls-back: the hosts this rollout upgraded go back to the release they had, and the role
+        files it changed as they were, batch by batch as fleet_serial says; then the hosts without an app
+        (a load balancer: its backends are back first, drained through it as they went)."""
+        upgraded = {outcome.host: outcome for outcome in outcomes if outcome.result is HostResult.DEPLOYED}
+        apps = [replace(job, is_rollback=True, rollback_to=upgraded[job.name].from_release,
+                        restore_files=upgraded[job.name].previous_files)
+                for job in self.jobs if job.name in upgraded and job.desired and upgraded[job.name].from_release]
+        role_only = [replace(job, restore_files=upgraded[job.name].previous_files)
+                     for job in self.jobs if job.name in upgraded and not job.desired
+                     and upgraded[job.name].previous_files]
+        returned: list[HostOutcome] = []
+        for jobs in (apps, role_only):
+            for batch in make_batches(jobs, lambda job: job.host.rollout.serial):
+                returned += self._run_hosts(batch)  # every upgraded host goes back, whatever the others do
+        return returned
 
     def _run_hosts(self, jobs: list[HostJob]) -> list[HostOutcome]:
         """Run jobs in parallel, forks at a time; outcomes in the jobs' order."""

@@ -1,12 +1,13 @@
 """Issue 6 on the lab: the nginx-lb role on the lab's load-balancer host in front of every persona,
 a new release rolled out under constant load through the load balancer with zero failed requests
 (single-mode hosts included), the plan of it, a failed backend rolled back and put back in the
-upstream by the undrain cleanup hook, and the node role's clear refusal."""
+upstream by the undrain cleanup hook, --abort-rolls-back batch by batch with the balancer's files put
+back, and the node role's clear refusal."""
 
 import pytest
 from deploy_helpers import (
-    PERSONAS, LoadGenerator, addresses, deploy, host_names, http_get, make_app, remote, run, set_version, wipe_app,
-    write_inventory,
+    PERSONAS, LoadGenerator, addresses, deploy, host_names, http_get, make_app, remote, run, served_version,
+    served_versions, set_version, wipe_app, write_inventory,
 )
 
 APP = "t-lb"
@@ -115,6 +116,7 @@ def test_a_failed_backend_is_rolled_back_and_back_in_the_upstream_serving(lab, i
     quick = write_inventory(lab, tmp_path / "quick.yaml", APP, PORT, app_src, personas=(*PERSONAS, "lb"),
                             all_vars={"fleet_health_timeout": 10, "fleet_health_retries": 2},
                             group_vars={"lb": {"nginx_lb_name": LB_NAME, "nginx_lb_port": LB_PORT}})
+    before = served_version(address, PORT)
     set_version(app_src, "1.0.2", fail_on="container")
     result = deploy(quick, "--limit", f"{lb[0]},{name}")
     assert result.returncode == 1
@@ -127,9 +129,48 @@ def test_a_failed_backend_is_rolled_back_and_back_in_the_upstream_serving(lab, i
     code, conf = remote(lab, lb[1], f"cat {CONF}")
     assert f"    server {address}:{PORT};  # fleet-host {name}\n" in conf and " down;" not in conf
     status, body = http_get(address, PORT)
-    assert status == 200 and body.startswith("hello from 1.0.1 ")  # its old release, healthy
+    assert status == 200 and body.startswith(f"hello from {before} ")  # its old release, healthy
     backend_pid = body.split("pid ")[1].rstrip(")\n")
     assert any(served_pid(lab, lb[1]) == backend_pid for _ in range(60)), "the container never served through nginx"
+
+
+def test_abort_rolls_back_batch_by_batch_and_puts_the_load_balancers_files_back(lab, app_src, first_deploy, lb,
+                                                                               tmp_path):
+    """--abort-rolls-back follows fleet_serial (one host at a time here: the hooks' log shows no overlap) and
+    returns the role files the rollout changed: the load balancer's drain tool is as it was."""
+    names = host_names(lab)
+    tool = f"/usr/local/sbin/fleet-nginx-lb-{LB_NAME}"
+    _, tool_before = remote(lab, lb[1], f"cat {tool}")
+    log = tmp_path / "hooks.log"
+    line = 'echo "$0 $FLEET_HOST" >> ' + str(log)
+    aborting = write_inventory(
+        lab, tmp_path / "aborting.yaml", APP, PORT, app_src, personas=(*PERSONAS, "lb"),
+        all_vars={"fleet_health_timeout": 10, "fleet_health_retries": 2, "fleet_serial": 1, "fleet_hooks": {
+            "before_host": [{"command": ["sh", "-c", line, "start"], "delegate_to": "localhost"}],
+            "after_host": [{"command": ["sh", "-c", line, "end"], "delegate_to": "localhost"}]}},
+        group_vars={"lb": {"nginx_lb_name": LB_NAME, "nginx_lb_port": LB_PORT, "nginx_lb_drain_timeout": 61}})
+    before = served_versions(lab, PORT, ("server", "vm", "container"))
+    set_version(app_src, "1.0.3", fail_on="container")
+    backends = [names[persona] for persona in ("server", "vm", "container")]
+    result = deploy(aborting, "--limit", ",".join([lb[0], *backends]), "--abort-rolls-back")
+    assert result.returncode == 1
+    rows = result.hosts()
+    assert [rows[name]["result"] for name in (lb[0], *backends)] == ["deployed", "deployed", "deployed", "rolled back"]
+    aborted = {row["host"]: row for row in result.document["abort_rollbacks"]}
+    assert [row["host"] for row in result.document["abort_rollbacks"]] == [*backends[:2], lb[0]]
+    for name in backends[:2]:
+        assert (aborted[name]["result"], aborted[name]["to"]) == ("deployed", rows[name]["from"]), aborted[name]
+    assert aborted[lb[0]]["detail"].startswith("roles nginx-lb: 1 file(s) put back as they were")
+    server, vm, container = backends
+    assert log.read_text().splitlines() == [
+        f"start {lb[0]}", f"end {lb[0]}", f"start {server}", f"end {server}", f"start {vm}", f"end {vm}",
+        f"start {container}",  # fails: the rollout stops and goes back, one host at a time, the balancer last
+        f"start {server}", f"end {server}", f"start {vm}", f"end {vm}", f"start {lb[0]}", f"end {lb[0]}"]
+    _, tool_after = remote(lab, lb[1], f"cat {tool}")
+    assert tool_after == tool_before and "timeout=60" in tool_after
+    assert served_versions(lab, PORT, ("server", "vm", "container")) == before
+    code, conf = remote(lab, lb[1], f"cat {CONF}")
+    assert " down;" not in conf
 
 
 def test_the_node_role_refuses_an_old_node_and_leaves_the_host_as_it_was(lab, tmp_path, app_src):

@@ -81,3 +81,27 @@ def test_batches_are_paced_by_fleet_batch_pause(site):
     gap = float((out / "two" / "started").read_text()) - float((out / "one" / "finished").read_text())
     assert gap >= 1.5
     assert "waiting 1.5 s between batches (fleet_batch_pause)" in result.stderr
+
+
+def test_abort_rolls_back_puts_back_the_role_files_the_rollout_changed(site):
+    inventory, out = site
+    inventory.write_text(textwrap.dedent(f"""\
+        all:
+          vars: {{fleet_roles: [site], fleet_serial: 1, ansible_connection: local}}
+          hosts:
+            one: {{site_dir: {out / 'one'}}}
+            two: {{site_dir: {out / 'two'}, fleet_hooks: {{before_host: ["exit 3"]}}}}
+        """))
+    (out / "one").mkdir()
+    (out / "two").mkdir()
+    (out / "one" / "site.conf").write_text("as it was\n")
+    result = invoke("deploy", str(inventory), "--json", "--abort-rolls-back")
+    assert result.exit_code == 1
+    document = json.loads(result.stdout)
+    assert [row["result"] for row in document["hosts"]] == ["deployed", "failed"]
+    [back] = document["abort_rollbacks"]
+    assert (back["host"], back["result"]) == ("one", "deployed")
+    assert back["detail"] == "roles site: 1 file(s) put back as they were, 3 step(s)"
+    assert (out / "one" / "site.conf").read_text() == "as it was\n"
+    assert (out / "one" / "log").read_text() == "before_host one\nreloaded\nbefore_host one\nreloaded\n"
+

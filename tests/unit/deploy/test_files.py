@@ -1,8 +1,12 @@
 """A role's files on a host: the steps that write them, fix their mode and owner and run on_change; their state."""
 
-from fleetctl.deploy.files import FileState, file_steps, parse_file_states
+from fleetctl.deploy.files import (
+    FileState, PreviousFile, file_steps, parse_file_states, read_file_states, read_previous, restore_steps,
+)
+from fleetctl.deploy.host import run_step
 from fleetctl.deploy.steps import Command, WriteFile, sha256_text
 from fleetctl.roles.render import RenderedFile
+from fleetctl.transport import LocalTransport
 
 
 def rendered(path="/etc/site.conf", content=b"port 80\n", owner="root", group="root", mode=0o644,
@@ -44,3 +48,40 @@ def test_parse_file_states():
     assert states["/etc/a b.conf"] == FileState("a" * 64, "www-data", "adm", 0o640)
     assert states["/etc/new.conf"] == FileState(None, None, None, None, folder_exists=True)
     assert states["/etc/x/y.conf"].folder_exists is False
+
+
+def test_restore_steps_put_back_a_file_remove_a_new_one_and_run_on_change_once():
+    steps = restore_steps([
+        PreviousFile("site", "/etc/site.conf", b"port 80\n", "root", "www-data", 0o640, ("systemctl", "reload", "site")),
+        PreviousFile("site", "/etc/site.d/new.conf", None, None, None, None, ("systemctl", "reload", "site")),
+    ])
+    assert [step.summary for step in steps] == [
+        "restore /etc/site.conf (role site)", "give /etc/site.conf back its owner (role site)",
+        "remove /etc/site.d/new.conf (role site; it was not there before)", "on_change of role site"]
+    assert (steps[0].content, steps[0].mode, steps[0].secret) == (b"port 80\n", 0o640, True)
+    assert steps[1].argv == ("chown", "root:www-data", "/etc/site.conf")
+    assert steps[2].argv == ("rm", "-f", "--", "/etc/site.d/new.conf")
+    assert "port 80" not in "".join(step.display() for step in steps)
+    assert restore_steps([]) == ()
+
+
+def test_what_a_deploy_changes_is_kept_and_put_back_byte_for_byte(tmp_path):
+    kept, fresh, same = tmp_path / "kept.conf", tmp_path / "fresh.conf", tmp_path / "same.conf"
+    kept.write_bytes(b"old \xff bytes\n")
+    kept.chmod(0o600)
+    same.write_bytes(b"same\n")
+    same.chmod(0o644)
+    # As root, as the whole suite runs (README): the owner steps chown to root.
+    files = [rendered(str(kept), b"new\n", on_change=None),
+             rendered(str(fresh), b"new\n", on_change=None), rendered(str(same), b"same\n", on_change=None)]
+    with LocalTransport("here") as transport:
+        states = read_file_states(transport, [file.path for file in files])
+        previous = read_previous(transport, files, states)
+        assert [file.path for file in previous] == [str(kept), str(fresh)]  # same.conf does not change
+        for step in file_steps(files, states):
+            run_step(transport, step)
+        assert kept.read_bytes() == b"new\n" and fresh.exists()
+        for step in restore_steps(previous):
+            run_step(transport, step)
+    assert kept.read_bytes() == b"old \xff bytes\n" and oct(kept.stat().st_mode & 0o777) == "0o600"
+    assert not fresh.exists() and same.read_bytes() == b"same\n"
