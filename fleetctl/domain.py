@@ -72,6 +72,14 @@ class CommandResult(StrEnum):
         return self is CommandResult.OK
 
 
+class RolloutOutcome(StrEnum):
+    """How a whole rollout stands, as its hooks (fleet_rollout_hooks) are told."""
+
+    STARTED = "started"  # before_rollout: every host locked, none changed yet
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"  # a host failed, the rollout stopped, or before_rollout refused it
+
+
 @dataclass(frozen=True)
 class RunningProcess:
     """How the app on a host was started: what the deploy writes to the host beside the unit,
@@ -123,6 +131,8 @@ class Platform:
 
 # The points of a host's rollout where hooks run, in the order they run.
 HOOK_POINTS = ("before_host", "before_switch", "after_switch", "after_host")
+# The points of a whole rollout where hooks run on the control machine, in the order they run.
+ROLLOUT_HOOK_POINTS = ("before_rollout", "on_rollout_failure", "after_rollout")
 
 Command = str | tuple[str, ...]  # a shell command (run by sh -c), or an argument list
 

@@ -16,7 +16,6 @@ from fleetctl.cli.common import (
     EXIT_HOST_FAILED, bad_input, command_connections, err, forks_option, inventory_argument, is_interactive,
     limit_option, limited, load_selection, out, read_inventory, select_hosts, tofu_option,
 )
-from fleetctl.deploy.job import HostOutcome
 from fleetctl.deploy.lock import this_process
 from fleetctl.domain import HostResult
 from fleetctl.errors import InputError
@@ -24,6 +23,7 @@ from fleetctl.facts.probecache import ProbeCache
 from fleetctl.plan import DeployRefused, Jobs, build_hosts_for, build_jobs
 from fleetctl.roles.render import inventory_roles
 from fleetctl.rollout import record as records
+from fleetctl.rollout.hooks import rollout_hooks
 from fleetctl.rollout.lock import unlock_hosts
 from fleetctl.rollout.run import Rollout, RolloutResult
 from fleetctl.status import fleet_status
@@ -88,11 +88,7 @@ def summary_table(result: RolloutResult, title: str) -> Table:
 
 
 def result_document(result: RolloutResult, builds: dict | None = None) -> dict:
-    def rows(outcomes: list[HostOutcome]) -> list[dict]:
-        return [outcome.to_dict() for outcome in outcomes]
-    return {"ok": result.ok, "stopped": result.stopped, "hosts": rows(result.outcomes),
-            "not_started": result.not_started, "abort_rollbacks": rows(result.aborted_rollbacks),
-            "builds": builds or {}}
+    return {**result.to_dict(), "builds": builds or {}}
 
 
 def builds_document(jobs: Jobs) -> dict:
@@ -109,6 +105,7 @@ def _rollout(inventory: Path, limit: str | None, forks: int, as_json: bool, trus
     try:
         loaded = read_inventory(inventory)
         hosts = limited(loaded, limit)
+        hooks = rollout_hooks(hosts)
         connect_to = command_connections(loaded, trust_on_first_use)
         prepared = build_jobs(hosts, inventory_roles(loaded, hosts), label, forks, trust_on_first_use,
                               rollback=rollback, rollback_to=rollback_to, probe_cache=ProbeCache(),
@@ -135,7 +132,8 @@ def _rollout(inventory: Path, limit: str | None, forks: int, as_json: bool, trus
         jobs = [job for job in jobs if job.name not in previous.done_hosts()]
     with Progress([job.name for job in jobs]) as progress:
         rollout = Rollout(jobs, connect_to, this_process(), progress.report, forks, force_unlock, record,
-                          confirm_batch=progress.confirm_batch if step else None)
+                          confirm_batch=progress.confirm_batch if step else None, hooks=hooks,
+                          about={"command": command, "inventory": str(inventory.resolve()), "releases": release_ids})
         result = rollout.run(abort_rolls_back=abort_rolls_back)
     if as_json:
         click.echo(json.dumps(result_document(result, builds_document(prepared)), indent=2))
@@ -143,7 +141,9 @@ def _rollout(inventory: Path, limit: str | None, forks: int, as_json: bool, trus
         out().print(summary_table(result, f"fleetctl {command}"))
         if result.stopped:
             err().print(f"[red]rollout stopped:[/] {result.stopped}")
-    if not result.ok:
+        for failure in result.hook_failures:
+            err().print(failure, style="red", markup=False, highlight=False)
+    if not result.ok or result.hook_failures:
         raise click.exceptions.Exit(EXIT_HOST_FAILED)
 
 

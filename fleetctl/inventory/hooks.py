@@ -9,7 +9,7 @@ role, during.
 
 from dataclasses import dataclass
 
-from fleetctl.domain import HOOK_POINTS, Command
+from fleetctl.domain import HOOK_POINTS, ROLLOUT_HOOK_POINTS, Command
 from fleetctl.inventory.values import VariableValueError, describe_value
 
 
@@ -101,4 +101,34 @@ class Hooks:
         normalised: dict[str, list] = {point: [] for point in value} if isinstance(value, dict) else {}
         for hook in read_hooks(value, name):
             normalised[hook.point].append(hook.to_variable())
+        return normalised
+
+
+@dataclass(frozen=True)
+class RolloutHooks:
+    """The fleet_rollout_hooks variable's type: ``{point: [command, ...]}``, each command a shell string or an
+    argument list, run on the control machine; normalised to lists of commands."""
+
+    label: str = "mapping of point: list of commands"
+
+    def check(self, name, value, base_dir):
+        points = ", ".join(ROLLOUT_HOOK_POINTS)
+        if not isinstance(value, dict):
+            raise VariableValueError(f"{name} must be a mapping of {points} to lists of commands")
+        normalised = {}
+        for point, commands in value.items():
+            if point not in ROLLOUT_HOOK_POINTS:
+                raise VariableValueError(f"{name}: unknown point {point!r} (known: {points})")
+            if not isinstance(commands, list):
+                raise VariableValueError(f"{name}.{point} must be a list of commands")
+            normalised[point] = []
+            for index, command in enumerate(commands):
+                if isinstance(command, str) and command.strip():
+                    normalised[point].append(command)
+                elif (isinstance(command, list) and command
+                      and all(isinstance(word, (str, int)) for word in command)):
+                    normalised[point].append([str(word) for word in command])
+                else:
+                    raise VariableValueError(f"{name}.{point}[{index}] must be a shell command string or a list"
+                                             f" of arguments, got {describe_value(command)}")
         return normalised

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from fleetctl.domain import Mode, Scheduling
 from fleetctl.facts.model import KINDS
-from fleetctl.inventory.hooks import Hooks
+from fleetctl.inventory.hooks import Hooks, RolloutHooks
 from fleetctl.inventory.rolepaths import Roles
 from fleetctl.inventory.values import (
     Boolean, Choice, Environment, Integer, LocalPath, Number, RemotePaths, Serial, Text, VariableValueError,
@@ -158,6 +158,12 @@ FLEET_VARIABLES: tuple[Variable, ...] = (
         "Commands run at before_host, before_switch, after_switch and after_host of each host's rollout;"
         " each on the host, or on delegate_to (another inventory host, or localhost for the control machine);"
         " undoes: POINT makes one a cleanup of that earlier point, run whatever happens.",
+    ),
+    Variable(
+        "fleet_rollout_hooks", RolloutHooks(), {},
+        "Commands run on the control machine at before_rollout (once every host is locked, before any is changed;"
+        " a failure refuses the rollout), on_rollout_failure and after_rollout, the rollout's result as JSON on"
+        " their standard input; the same for every host of a rollout (set it for all).",
     ),
     Variable(
         "fleet_roles", Roles(), [],

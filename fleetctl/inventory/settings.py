@@ -42,6 +42,7 @@ class RolloutSettings:
     build_host: str | None = None  # fleet_build_host: the inventory host that builds native addons for it
     bake_seconds: float = 0  # how long its batch is watched after it is deployed
     batch_pause: float = 0  # seconds between its batch and the next
+    rollout_hooks: tuple[Hook, ...] = ()  # fleet_rollout_hooks, in order, run on the control machine
 
 
 def app_settings(variables: Mapping) -> AppSpec | None:
@@ -112,4 +113,7 @@ def rollout_settings(variables: Mapping) -> RolloutSettings:
         build_host=variables.get("fleet_build_host"),
         bake_seconds=variables["fleet_bake_seconds"],
         batch_pause=variables["fleet_batch_pause"],
+        rollout_hooks=tuple(
+            Hook(point, command if isinstance(command, str) else tuple(command), "localhost", "fleet_rollout_hooks")
+            for point, commands in (variables.get("fleet_rollout_hooks") or {}).items() for command in commands),
     )

@@ -1,18 +1,19 @@
-"""Run a rollout: batches one after another, the hosts of a batch in parallel, each batch baked, paced and
-(with --step) confirmed; stop past the failure threshold."""
+"""Run a rollout: every host locked, the rollout's hooks around it, batches one after another, the hosts of a
+batch in parallel, each batch baked, paced and (with --step) confirmed; stop past the failure threshold."""
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
 from fleetctl.deploy.job import HostJob, HostOutcome, Report, failed_before_start
 from fleetctl.deploy.lock import LockOwner
 from fleetctl.deploy.run import run_job
-from fleetctl.domain import HostResult
+from fleetctl.domain import Hook, HostResult, RolloutOutcome
 from fleetctl.facts import ProbeParseError
 from fleetctl.fanout import fan_out
 from fleetctl.rollout import record as records
 from fleetctl.rollout.bake import bake_batch
+from fleetctl.rollout.hooks import run_rollout_hooks
 from fleetctl.rollout.batches import exceeds_max_fail, make_batches
 from fleetctl.rollout.lock import Refusal, RolloutLock
 from fleetctl.transport import ConnectTimeout, Transport, TransportError
@@ -30,16 +31,36 @@ class RolloutResult:
     not_started: list[str]
     stopped: str | None  # why the rollout stopped early, if it did
     aborted_rollbacks: list[HostOutcome]
+    hook_failures: tuple[str, ...] = ()  # the rollout's own hooks (fleet_rollout_hooks) that failed
 
     @property
     def ok(self) -> bool:
+        """Every host is done and fine (the rollout's hooks aside: see hook_failures)."""
         return self.stopped is None and all(outcome.ok for outcome in self.outcomes)
+
+    @property
+    def outcome(self) -> RolloutOutcome:
+        return RolloutOutcome.SUCCEEDED if self.ok else RolloutOutcome.FAILED
+
+    def to_dict(self) -> dict:
+        """deploy --json's document (the CLI adds what it built), and what the rollout's hooks read."""
+        def rows(outcomes: list[HostOutcome]) -> list[dict]:
+            return [outcome.to_dict() for outcome in outcomes]
+        return {"ok": self.ok, "outcome": self.outcome, "stopped": self.stopped, "hosts": rows(self.outcomes),
+                "not_started": self.not_started, "abort_rollbacks": rows(self.aborted_rollbacks),
+                "rollout_hooks_failed": list(self.hook_failures)}
 
 
 class Rollout:
+    """A rollout of jobs: locked, hooked (fleet_rollout_hooks), then batch by batch.
+
+    about: what the rollout's hooks are told besides its result (command, inventory, releases).
+    """
+
     def __init__(self, jobs: list[HostJob], connect: Callable[[str], Transport], owner: LockOwner,
                  report: Report, forks: int = 10, force_unlock: bool = False,
-                 record: records.RolloutRecord | None = None, confirm_batch: ConfirmBatch | None = None):
+                 record: records.RolloutRecord | None = None, confirm_batch: ConfirmBatch | None = None,
+                 hooks: tuple[Hook, ...] = (), about: Mapping[str, object] | None = None):
         self.jobs = jobs
         self.confirm_batch = confirm_batch
         self.connect = connect
@@ -47,6 +68,8 @@ class Rollout:
         self.report = report
         self.forks = forks
         self.record = record
+        self.hooks = hooks
+        self.about = dict(about or {})
         self.lock = RolloutLock([job.host for job in jobs if not job.probe_error], self._open, owner, forks,
                                 force_unlock)
 
@@ -77,8 +100,9 @@ class Rollout:
         raise AssertionError("unreachable")
 
     def run(self, abort_rolls_back: bool = False) -> RolloutResult:
-        """Take every host's lock, run the batches, give the locks back; a rollout refused by another's
-        lock changes nothing (and leaves the record of this inventory alone)."""
+        """Take every host's lock, run before_rollout, the batches, on_rollout_failure and after_rollout, give
+        the locks back. A rollout refused by another's lock changes nothing, runs no hook and leaves the
+        record of this inventory alone; one refused by before_rollout changes nothing either."""
         for job in self.jobs:
             if not job.probe_error:
                 self.report(job.name, "taking the deploy lock")
@@ -86,9 +110,22 @@ class Rollout:
         if refusals:
             return self._refused(refusals)
         try:
-            return self._run_batches(abort_rolls_back)
+            started = {**self.about, "outcome": RolloutOutcome.STARTED, "hosts": [],
+                       "not_started": [job.name for job in self.jobs]}
+            refused = self._run_hooks("before_rollout", started, stop_at_failure=True)
+            if refused:
+                result = RolloutResult([], started["not_started"], f"{refused[0]}; no host was changed", [])
+            else:
+                result = self._run_batches(abort_rolls_back)
+            failed = [] if result.ok else self._run_hooks("on_rollout_failure", {**self.about, **result.to_dict()})
+            after = self._run_hooks("after_rollout", {**self.about, **result.to_dict()})
+            return replace(result, hook_failures=tuple(refused + failed + after))
         finally:
             self.lock.release()
+
+    def _run_hooks(self, point: str, document: Mapping, stop_at_failure: bool = False) -> list[str]:
+        return run_rollout_hooks(self.hooks, point, document, lambda what: self.report("rollout", what),
+                                 stop_at_failure)
 
     def _refused(self, refusals: list[Refusal]) -> RolloutResult:
         refused = {refusal.host: refusal.why for refusal in refusals}
@@ -102,18 +139,20 @@ class Rollout:
     def _run_batches(self, abort_rolls_back: bool) -> RolloutResult:
         outcomes: list[HostOutcome] = []
         batches = make_batches(self.jobs, lambda job: job.host.rollout.serial)
+
+        def stop(number: int, why: str, rollbacks: list[HostOutcome] = ()) -> RolloutResult:
+            """The rollout stopped before batch `number` (from 0): its hosts and the later ones are untouched."""
+            later = [job.name for batch in batches[number:] for job in batch]
+            return RolloutResult(outcomes, later, f"{why}; {len(later)} hosts not touched", list(rollbacks))
+
         self._record([])  # on file from the start: a rollout killed in its first batch can be resumed
         for number, batch in enumerate(batches):
             if number:
                 self._pause(batches[number - 1][0].host.rollout.batch_pause, batch)
             if self.confirm_batch and not self.confirm_batch(number + 1, len(batches), [job.name for job in batch]):
-                later = [job.name for later_batch in batches[number:] for job in later_batch]
-                return RolloutResult(outcomes, later, f"stopped by the operator before batch {number + 1};"
-                                                      f" {len(later)} hosts not touched", [])
+                return stop(number, f"stopped by the operator before batch {number + 1}")
             if self.lock.lost:
-                later = [job.name for later_batch in batches[number:] for job in later_batch]
-                return RolloutResult(outcomes, later, "; ".join(self.lock.lost.values()) +
-                                     f"; stopped, {len(later)} hosts not touched", [])
+                return stop(number, "; ".join(self.lock.lost.values()) + "; stopped")
             batch_outcomes = bake_batch(batch, self._run_hosts(batch), self._open, self._run_hosts, self.report,
                                         self.forks)
             outcomes += batch_outcomes
@@ -121,12 +160,9 @@ class Rollout:
             failed = sum(not outcome.ok for outcome in batch_outcomes)
             threshold = batch[0].host.rollout.max_fail_percentage
             if exceeds_max_fail(failed, len(batch), threshold):
-                later = [job.name for later_batch in batches[number + 1:] for job in later_batch]
                 rollbacks = self._roll_back_upgraded(outcomes) if abort_rolls_back else []
-                return RolloutResult(outcomes, later,
-                                     f"{failed} of {len(batch)} hosts in batch {number + 1} failed "
-                                     f"(max_fail_percentage {threshold:g}); {len(later)} hosts not touched",
-                                     rollbacks)
+                return stop(number + 1, f"{failed} of {len(batch)} hosts in batch {number + 1} failed "
+                                        f"(max_fail_percentage {threshold:g})", rollbacks)
         self._record([], finished=True)
         return RolloutResult(outcomes, [], None, [])
 

@@ -1,12 +1,13 @@
 """Issue 15 on the lab: a rollout's safety nets on a clustered host (server) and a single-process one
 (container), one host per batch: the bake stops a release that crashes after its health gate, --step asks
 before each batch on a terminal; plan --detailed-exitcode, and its diff of every file (secrets masked); the
-unit's timeouts and the runtime's agree.
+unit's timeouts and the runtime's agree; the rollout's own hooks (a webhook told of a failure, a gate).
 
 The tests build on each other's releases, in file order; the module's fixture removes its app from the hosts
 and deploys 1.0.0 first, so the module passes alone as in the whole suite.
 """
 
+import http.server
 import json
 import os
 import pty
@@ -224,3 +225,62 @@ def http_get_ignoring_errors(address: str, path: str) -> None:
     except OSError:
         pass  # the worker holding it was killed
 
+
+class Webhook:
+    """An HTTP endpoint on loopback that keeps what is POSTed to it (the README's webhook, for real)."""
+
+    def __init__(self):
+        received = self.received = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - http.server's name
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                received.append((self.path, self.headers["Content-Type"], json.loads(body)))
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/deploys"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+
+
+def test_the_rollouts_hooks_notify_a_webhook_of_a_failure_and_a_gate_refuses_a_rollout(lab, folder, src, names,
+                                                                                      tmp_path):
+    webhook = Webhook()
+    freeze = tmp_path / "freeze"
+    try:
+        hooked = inventory(lab, folder, src, "hooked", fleet_health_timeout=10, fleet_health_retries=2,
+                           fleet_rollout_hooks={
+                               "before_rollout": [f"test ! -e {freeze} || {{ echo change freeze >&2; exit 1; }}"],
+                               "on_rollout_failure": [f"curl -fsS -X POST -H 'Content-Type: application/json' "
+                                                      f"--data-binary @- {webhook.url}"],
+                               "after_rollout": [f"cat > {tmp_path}/after.json"]})
+        before = served_versions(lab, PORT, PERSONAS)
+        set_version(src, "2.3.0", fail_on="*")
+        failed = deploy(hooked)
+        assert failed.returncode == 1 and failed.document["rollout_hooks_failed"] == [], failed.stderr
+        [(path, content_type, document)] = webhook.received
+        assert (path, content_type) == ("/deploys", "application/json")
+        assert (document["point"], document["outcome"], document["command"]) == (
+            "on_rollout_failure", "failed", "deploy")
+        assert document["releases"] == [failed.document["hosts"][0]["to"]]
+        assert [(row["host"], row["result"]) for row in document["hosts"]] == [(names["server"], "rolled back")]
+        assert document["not_started"] == [names["container"]] and document["stopped"].startswith("1 of 1 hosts")
+        after = json.loads((tmp_path / "after.json").read_text())
+        assert (after["point"], after["outcome"], after["hosts"]) == ("after_rollout", "failed", document["hosts"])
+        freeze.touch()
+        set_version(src, "2.3.1")
+        refused = deploy(hooked)
+        assert refused.returncode == 1
+        assert refused.document["stopped"].endswith("failed: change freeze; no host was changed")
+        assert refused.document["hosts"] == [] and len(webhook.received) == 2
+        assert webhook.received[1][2]["outcome"] == "failed"
+        assert served_versions(lab, PORT, PERSONAS) == before
+    finally:
+        webhook.close()

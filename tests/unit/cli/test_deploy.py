@@ -105,3 +105,30 @@ def test_abort_rolls_back_puts_back_the_role_files_the_rollout_changed(site):
     assert (out / "one" / "site.conf").read_text() == "as it was\n"
     assert (out / "one" / "log").read_text() == "before_host one\nreloaded\nbefore_host one\nreloaded\n"
 
+
+def test_the_rollouts_hooks_get_its_result_and_before_rollout_can_refuse_it(site, tmp_path):
+    inventory, out = site
+    text = inventory.read_text()
+    hooks = (f'      fleet_rollout_hooks:\n'
+             f'        before_rollout: ["test ! -e {tmp_path}/freeze || {{ echo frozen >&2; exit 1; }}"]\n'
+             f'        on_rollout_failure: ["cat > {tmp_path}/failure.json"]\n'
+             f'        after_rollout: ["cat > {tmp_path}/after.json"]\n')
+    inventory.write_text(text.replace("      fleet_roles: [site]\n", "      fleet_roles: [site]\n" + hooks))
+    (tmp_path / "freeze").touch()
+    refused = invoke("deploy", str(inventory), "--json")
+    assert refused.exit_code == 1
+    document = json.loads(refused.stdout)
+    assert document["stopped"] == "rollout hook before_rollout: test ! -e {0}/freeze || {{ echo frozen >&2; exit 1; }}" \
+        " failed: frozen; no host was changed".format(tmp_path)
+    assert (document["hosts"], document["not_started"]) == ([], ["here"])
+    assert not (out / "site.conf").exists()
+    failure = json.loads((tmp_path / "failure.json").read_text())
+    assert (failure["point"], failure["outcome"], failure["command"]) == ("on_rollout_failure", "failed", "deploy")
+    (tmp_path / "freeze").unlink()
+    (tmp_path / "failure.json").unlink()
+    done = invoke("deploy", str(inventory), "--json")
+    assert done.exit_code == 0, done.stderr
+    after = json.loads((tmp_path / "after.json").read_text())
+    assert (after["point"], after["outcome"], after["inventory"]) == ("after_rollout", "succeeded", str(inventory))
+    assert [(row["host"], row["result"]) for row in after["hosts"]] == [("here", "deployed")]
+    assert after["releases"] == [] and not (tmp_path / "failure.json").exists()

@@ -2,7 +2,7 @@
 
 import pytest
 
-from fleetctl.inventory.hooks import HookSpec, HookSpecError, Hooks, read_hooks
+from fleetctl.inventory.hooks import HookSpec, HookSpecError, Hooks, RolloutHooks, read_hooks
 from fleetctl.inventory.values import VariableValueError
 
 POINTS = "before_host, before_switch, after_switch, after_host"
@@ -119,3 +119,24 @@ def test_a_cleanup_undoes_an_earlier_point():
     assert (error.point, error.index, error.key) == ("before_switch", 0, "undoes")
     assert "(none: nothing runs before it), got 'before_host'" in str(
         hook_error({"before_host": [{"command": "x", "undoes": "before_host"}]}))
+
+
+def test_rollout_hooks_are_lists_of_commands_at_the_rollouts_points():
+    value = {"before_rollout": ["test ! -e /etc/freeze"], "after_rollout": [["curl", "-d", "@-", "http://x"]]}
+    assert RolloutHooks().check("fleet_rollout_hooks", value, ".") == {
+        "before_rollout": ["test ! -e /etc/freeze"], "after_rollout": [["curl", "-d", "@-", "http://x"]]}
+
+
+@pytest.mark.parametrize("value, message", [
+    ({"after_host": ["x"]}, "fleet_rollout_hooks: unknown point 'after_host' (known: before_rollout,"
+                            " on_rollout_failure, after_rollout)"),
+    ({"after_rollout": "x"}, "fleet_rollout_hooks.after_rollout must be a list of commands"),
+    ({"after_rollout": ["ok", {"command": "x"}]},
+     "fleet_rollout_hooks.after_rollout[1] must be a shell command string or a list of arguments, got a mapping"),
+    (["x"], "fleet_rollout_hooks must be a mapping of before_rollout, on_rollout_failure, after_rollout to lists"
+            " of commands"),
+])
+def test_a_bad_rollout_hook_is_named(value, message):
+    with pytest.raises(VariableValueError) as error:
+        RolloutHooks().check("fleet_rollout_hooks", value, ".")
+    assert str(error.value) == message
