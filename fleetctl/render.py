@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from fleetctl.domain import Mode, RunningProcess, Scheduling
 from fleetctl.inventory import AppSpec
+from fleetctl.inventory.app import DEFAULT_SLICE
 from fleetctl.policy import Decision
 from fleetctl.resources import templates_dir
 from fleetctl.runtime import INSTALLED_RUNTIME_PATH
@@ -65,6 +66,7 @@ def render_unit(app: AppSpec, decision: Decision, runtime_path: str = INSTALLED_
         "start_limit_interval_sec": START_LIMIT_INTERVAL_SEC,
         "start_limit_burst": START_LIMIT_BURST,
         "restart_sec": RESTART_SEC,
+        "default_slice": DEFAULT_SLICE,
         "timeout_stop_sec": f"{app.stop_timeout:g}",
         "timeout_start_sec": f"{app.reload_timeout:g}",
     }

@@ -18,6 +18,7 @@ from fleetctl.errors import InputError
 from fleetctl.facts import probe_hosts
 from fleetctl.facts.probecache import ProbeCache
 from fleetctl.plan import HostPlan, build_hosts_for, plan, read_releases, rollout_hosts
+from fleetctl.plan.hosts import service_slices
 from fleetctl.roles.render import inventory_roles
 
 if TYPE_CHECKING:
@@ -191,7 +192,7 @@ def facts_command(inventory: Path, limit: str | None, forks: int, raw: bool, tru
     """Print each host's parsed facts as JSON (and, with --raw, the probe's output)."""
     hosts = select_hosts(inventory, limit)
     results = probe_hosts([host.connection for host in hosts], forks=forks, trust_on_first_use=trust_on_first_use,
-                          probe_cache=ProbeCache())
+                          probe_cache=ProbeCache(), slices=service_slices(hosts))
     document = []
     for result in results:
         entry = {"host": result.name, "facts": result.facts.to_dict() if result.facts else None, "error": result.error}

@@ -17,6 +17,7 @@ from fleetctl.deploy.steps import (
 from fleetctl.domain import Activation, HostResult, Mode, RunningProcess
 from fleetctl.transport import Transport, TransportError
 
+
 def with_cleanups(outcome: HostOutcome, hooks: HostHooks) -> HostOutcome:
     """A failed host's outcome once the cleanup hooks that are due have run (their failures added to it)."""
     failures = hooks.cleanups()

@@ -1,6 +1,6 @@
 """Probe hosts: run probe.sh in one exec per host and parse it, many hosts at once."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
@@ -34,8 +34,12 @@ class ProbeResult:
 
 
 def gather(transport: Transport, timeout: float = PROBE_TIMEOUT,
-           known_node: NodeVersions | None = None, known_virt: KnownVirt | None = None) -> tuple[str, Facts]:
+           known_node: NodeVersions | None = None, known_virt: KnownVirt | None = None,
+           service_slice: str | None = None) -> tuple[str, Facts]:
     """Run probe.sh on the host in a single exec, as the login user (facts need no root); (raw output, facts).
+
+    service_slice: the slice the app's service runs in, when not system.slice: its cgroup's limits are the
+    ones that bind the app (the probe's own login session may have others).
 
     known_node: cached versions and ABI of the host's node binary; the probe skips starting node while it is
     the same.
@@ -44,8 +48,10 @@ def gather(transport: Transport, timeout: float = PROBE_TIMEOUT,
     if known_node is not None and not known_node.complete:
         known_node = None  # without the ABI it cannot stand in for node: node is asked
     arguments = None
-    if known_node or known_virt:
+    if known_node or known_virt or service_slice:
         arguments = [known_node.identity if known_node else "", known_virt.key if known_virt else ""]
+        if service_slice:
+            arguments.append(service_slice)
     result = transport.run(arguments, script=probe_script(), timeout=timeout, become=False)
     try:
         facts = parse_probe(result.stdout, known_node, known_virt)
@@ -75,6 +81,7 @@ def probe_host(
     also: Callable[[Transport], object] | None = None,
     probe_cache: ProbeCache | None = None,
     connect_host: ConnectHost | None = None,
+    service_slice: str | None = None,
 ) -> ProbeResult:
     """Connect (or take the command's connection to the host: connect_host), probe, run `also` on the same
     connection, and close it (or give it back); every failure becomes the row's error."""
@@ -83,7 +90,8 @@ def probe_host(
             connect(spec, trust_on_first_use=trust_on_first_use, ssh_config_file=ssh_config_file)
         with connection as transport:
             raw, facts = gather(transport, known_node=probe_cache.get(spec.name) if probe_cache else None,
-                                known_virt=probe_cache.get_virt(spec.name) if probe_cache else None)
+                                known_virt=probe_cache.get_virt(spec.name) if probe_cache else None,
+                                service_slice=service_slice)
             extra = also(transport) if also is not None else None
         identity = node_identity(raw)
         if probe_cache is not None and identity and facts.node_version and facts.node_abi:
@@ -110,15 +118,18 @@ def probe_hosts(
     also: Callable[[ConnectionSpecLike, Transport], object] | None = None,
     probe_cache: ProbeCache | None = None,
     connect_host: ConnectHost | None = None,
+    slices: Mapping[str, str] | None = None,
 ) -> list[ProbeResult]:
     """Probe every host, forks at a time; results in the order of specs.
 
     also(spec, transport), when given, reads more from each host over the probe's connection.
     connect_host, when given, gives each host's connection (the command's pool, which keeps it open).
+    slices: host name -> the slice its app's service runs in, where it is not system.slice.
     """
     def probe(spec: ConnectionSpecLike) -> ProbeResult:
         then = (lambda transport: also(spec, transport)) if also is not None else None
-        return probe_host(spec, trust_on_first_use, ssh_config_file, then, probe_cache, connect_host)
+        return probe_host(spec, trust_on_first_use, ssh_config_file, then, probe_cache, connect_host,
+                          (slices or {}).get(spec.name))
 
     results = fan_out(specs, probe, forks, failed=_unexpected, on_row=on_result)
     if results and probe_cache is not None:

@@ -41,6 +41,9 @@ class Facts:
     node_abi: str | None
     kind: str
     kind_evidence: str
+    # The slice whose cgroup the CPU quota and memory limit were read from (the app's service runs there),
+    # None when they are the probe's own (no systemd as PID 1).
+    service_slice: str | None = None
 
     @property
     def platform(self) -> Platform | None:

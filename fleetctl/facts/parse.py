@@ -93,6 +93,7 @@ def parse_probe(raw: str, known_node: NodeVersions | None = None, known_virt: Kn
         node_abi=node.abi if node else None,
         kind=kind,
         kind_evidence=kind_evidence,
+        service_slice=parsers.parse_first_line(body("service_slice")),
     )
 
 

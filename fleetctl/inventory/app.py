@@ -10,6 +10,7 @@ from fleetctl.runtime import STATE_FILE_NAME
 FLEET_ETC = "/etc/fleet"
 APPS_ROOT = "/opt"
 UNIT_DIR = "/etc/systemd/system"
+DEFAULT_SLICE = "system.slice"  # where systemd runs a service whose unit names no Slice=
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,7 @@ class AppSpec:
     writable_paths: tuple[str, ...] = ()  # besides the shared folder
     env: tuple[tuple[str, str], ...] = ()  # (NAME, value) pairs; may hold secrets
     src: str | None = None  # folder on the control machine
+    slice: str = DEFAULT_SLICE  # the systemd slice its service runs in (fleet_app_slice)
     stop_timeout: float = 30  # seconds systemd gives a stop (fleet_stop_timeout)
     reload_timeout: float = 300  # seconds systemd gives a reload (fleet_reload_timeout)
 

@@ -38,6 +38,7 @@ _APP_NAME = r"[a-z][a-z0-9-]{0,31}"
 _APP_NAME_RULE = "lowercase letters, digits and '-', starting with a letter, at most 32 characters"
 _USER_NAME = r"(?!root$)[a-z_][a-z0-9_-]{0,31}"
 _ENTRY = r"(?!/)(?!.*(^|/)\.\.(/|$))[A-Za-z0-9._/@+-]+"
+_SLICE = r"(-|[A-Za-z0-9:_]+(-[A-Za-z0-9:_]+)*)\.slice"
 
 FLEET_VARIABLES: tuple[Variable, ...] = (
     # How fleetctl reaches and labels the host.
@@ -81,6 +82,12 @@ FLEET_VARIABLES: tuple[Variable, ...] = (
     Variable(
         "fleet_app_user", Text(_USER_NAME, "a Unix user name other than root"), None,
         "Unprivileged user (and group) the app runs as.", default_doc="the app name",
+    ),
+    Variable(
+        "fleet_app_slice", Text(_SLICE, "a systemd slice name such as system.slice or fleet-web.slice"),
+        "system.slice",
+        "The systemd slice the app's service runs in (Slice= in its unit); the probe reads the CPU quota and memory"
+        " limit that bind the app from this slice's cgroup.",
     ),
     Variable(
         "fleet_stop_timeout", Number(2), 30,

@@ -59,6 +59,7 @@ def app_settings(variables: Mapping) -> AppSpec | None:
         writable_paths=tuple(variables["fleet_app_writable_paths"]),
         env=tuple(sorted(variables["fleet_app_env"].items())),
         src=variables.get("fleet_app_src"),
+        slice=variables["fleet_app_slice"],
         stop_timeout=variables["fleet_stop_timeout"],
         reload_timeout=variables["fleet_reload_timeout"],
     )

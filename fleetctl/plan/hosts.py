@@ -21,6 +21,7 @@ from fleetctl.domain import Activation, ReleaseAction
 from fleetctl.facts import Facts, ProbeResult, apply_kind_override, probe_hosts
 from fleetctl.facts.probecache import ProbeCache
 from fleetctl.inventory import Host
+from fleetctl.inventory.app import DEFAULT_SLICE
 from fleetctl.plan.releases import AppRelease, Connect, ReleasePlan, plan_release
 from fleetctl.policy import Decision, DecisionTable, PolicyError, decide, load_table
 from fleetctl.render import render_env_file, render_process, render_unit
@@ -181,6 +182,7 @@ def plan(
         [host.connection for host in (*hosts, *extra)], forks=forks,
         trust_on_first_use=trust_on_first_use, on_result=on_probed, also=read_state, probe_cache=probe_cache,
         connect_host=connect,
+        slices=service_slices(hosts),
     )
     rows = {}
     for host, result in zip(hosts, results):
@@ -215,6 +217,11 @@ def plan(
                                                        diffs=diffs))
         plans.append(row)
     return plans
+
+
+def service_slices(hosts: Sequence[Host]) -> dict[str, str]:
+    """Host name -> the slice its app's service runs in, for the probe, where it is not systemd's default."""
+    return {host.name: host.app.slice for host in hosts if host.app and host.app.slice != DEFAULT_SLICE}
 
 
 def app_file_diffs(desired: DesiredState, state: HostState, texts: Mapping[str, str]) -> tuple[FileDiff, ...]:

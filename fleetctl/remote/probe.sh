@@ -4,7 +4,8 @@
 # script always exits 0: interpretation belongs to the pure parsers in
 # fleetctl/facts/parsers.py, not here. Only builtins and cheap commands are
 # used so that a probe costs one exec and a few milliseconds.
-# Arguments: [KNOWN_NODE [KNOWN_VIRT]]: what the caller already knows (see main, below).
+# Arguments: [KNOWN_NODE [KNOWN_VIRT [SLICE]]]: what the caller already knows (see main, below), and the
+#   slice the app's service runs in (default system.slice), whose cgroup limits are the ones that bind it.
 # Output: the sections of probe() below, from "probe" (the banner "fleetctl-probe 1") to "end".
 # Exit code: 0.
 # Needs: lib/sections.sh
@@ -71,12 +72,15 @@ print_file() {
 
 # What reads whole files runs in one awk (it reads them in blocks; the shell's
 # read builtin takes a system call per byte): the affinity mask, this process's
-# cgroups and every cgroup limit from its own cgroup up to each mount point (a
-# limit set on a parent, a systemd slice or the container's own cgroup, binds
-# us as much as one on our own cgroup), the interesting /proc/cpuinfo keys,
-# PID 1's cgroups, os-release and the kernel's ostype. The program is in single
-# quotes: it must not contain one. mawk dies on reading a directory, so only
-# files are read.
+# cgroups and every cgroup limit from the service's cgroup up to each mount
+# point (a limit set on a parent, a systemd slice or the container's own cgroup,
+# binds the service as much as one on its own cgroup), the interesting
+# /proc/cpuinfo keys, PID 1's cgroups, os-release and the kernel's ostype. The
+# service's cgroup is its slice's (awk's slice) under systemd's root, which is
+# PID 1's cgroup without init.scope; not this SSH login's (user.slice), whose
+# limits may differ. Without systemd as PID 1 it is our own. The program is in
+# single quotes: it must not contain one. mawk dies on reading a directory, so
+# only files are read.
 probe_awk='
 function section(name) { printf "==> %s <==\n", name }
 
@@ -98,19 +102,51 @@ function defines(file, label, pattern,    line) {
     close(file)
 }
 
-# Print the limit files named in names at each level from our cgroup directory
-# (path, as /proc/self/cgroup names it) up to the mount point mnt, whose root
+# The cgroup path of a slice under the root of systemd: a-b.slice is /a.slice/a-b.slice, -.slice the root.
+function slice_cgroup(name,    parts, count, i, prefix, path) {
+    sub(/\.slice$/, "", name)
+    if (name == "-" || name == "") return ""
+    count = split(name, parts, "-")
+    for (i = 1; i <= count; i++) {
+        prefix = i == 1 ? parts[1] : prefix "-" parts[i]
+        path = path "/" prefix ".slice"
+    }
+    return path
+}
+
+# The cgroup (in one hierarchy) the service runs in: its slice under the root
+# of systemd when PID 1 is in init.scope there; the cgroup of PID 1 when
+# systemd does not manage that hierarchy (v1 controllers it leaves alone hold
+# every service where PID 1 is); ours when PID 1 is not systemd.
+function service_cgroup(pid1, own) {
+    if (!systemd || pid1 == "") return own
+    if (pid1 ~ /\/init\.scope$/) {
+        sub(/\/init\.scope$/, "", pid1)
+        return pid1 slice_cgroup(slice)
+    }
+    return pid1
+}
+
+# Print the limit files named in names at each level from the cgroup directory
+# path (as /proc/PID/cgroup names it) up to the mount point mnt, whose root
 # inside the hierarchy is root.
 function walk(mnt, root, path, names,    rel, dir, probe, line, count, list, i) {
     if (path == "") return
     rel = index(path, root) == 1 ? substr(path, length(root) + 1) : path
     sub(/^\//, "", rel)
     dir = rel == "" ? mnt : mnt "/" rel
-    # Inside a container the path may name a directory that is not visible
-    # through this mount: the mount root is then our own cgroup. Every cgroup
-    # directory (v1 and v2) has a world-readable cgroup.procs.
+    # The path may name a directory that does not exist yet (a slice no unit
+    # has started), or that is not visible through this mount (inside a
+    # container, whose mount root is its own cgroup): the nearest visible
+    # level above it binds. Every cgroup directory (v1 and v2) has a
+    # world-readable cgroup.procs.
     probe = dir "/cgroup.procs"
-    if ((getline line < probe) < 0) dir = mnt
+    while ((getline line < probe) < 0) {
+        close(probe)
+        if (dir == mnt || index(dir, mnt "/") != 1) { dir = mnt; break }
+        sub(/\/[^\/]*$/, "", dir)
+        probe = dir "/cgroup.procs"
+    }
     close(probe)
     count = split(names, list, " ")
     while (1) {
@@ -142,6 +178,25 @@ BEGIN {
     }
     close(file)
 
+    # The cgroups of PID 1: the root cgroup of systemd in each hierarchy (see service_cgroup).
+    file = "/proc/1/cgroup"
+    while ((getline line < file) > 0) {
+        i = index(line, ":"); id = substr(line, 1, i - 1); rest = substr(line, i + 1)
+        i = index(rest, ":"); controllers = substr(rest, 1, i - 1); path = substr(rest, i + 1)
+        if (path ~ /\/init\.scope$/) systemd = 1
+        if (id == "0" && controllers == "") {
+            if (!pid1_has_v2) { pid1_v2 = path; pid1_has_v2 = 1 }
+        } else {
+            count = split(controllers, names, ",")
+            for (j = 1; j <= count; j++) if (!(names[j] in pid1_v1)) pid1_v1[names[j]] = path
+        }
+    }
+    close(file)
+
+    # The slice whose cgroup was measured; empty when it is our own (no systemd as PID 1).
+    section("service_slice")
+    if (systemd) print slice
+
     # One line per cgroup mount: fstype, root inside the hierarchy, mount
     # point, super options (which name the v1 controllers). A mount stacked
     # on an identical one (as in some containers) is listed once.
@@ -163,13 +218,15 @@ BEGIN {
     for (k = 1; k <= mount_count; k++) {
         split(mounts[k], mount_field, " ")
         if (mount_field[1] == "cgroup2") {
-            if (has_v2) walk(mount_field[3], mount_field[2], v2_path, "cpu.max memory.max")
+            if (has_v2) walk(mount_field[3], mount_field[2], service_cgroup(pid1_v2, v2_path), "cpu.max memory.max")
         } else {
             options = "," mount_field[4] ","
             if (index(options, ",cpu,") && ("cpu" in v1_path))
-                walk(mount_field[3], mount_field[2], v1_path["cpu"], "cpu.cfs_quota_us cpu.cfs_period_us")
+                walk(mount_field[3], mount_field[2], service_cgroup(pid1_v1["cpu"], v1_path["cpu"]),
+                     "cpu.cfs_quota_us cpu.cfs_period_us")
             if (index(options, ",memory,") && ("memory" in v1_path))
-                walk(mount_field[3], mount_field[2], v1_path["memory"], "memory.limit_in_bytes")
+                walk(mount_field[3], mount_field[2], service_cgroup(pid1_v1["memory"], v1_path["memory"]),
+                     "memory.limit_in_bytes")
         }
     }
 
@@ -237,6 +294,7 @@ without_awk() {
     fi
     section self_cgroup
     print_file /proc/self/cgroup
+    section service_slice
     section cgroup_mounts
     section cgroup_limits
     section cpuinfo
@@ -355,7 +413,7 @@ probe() {
     first_line /proc/meminfo
 
     if has awk; then
-        awk -v node_headers="$node_headers" -v dpkg_status="$node_dpkg_status" "$probe_awk" 2>/dev/null
+        awk -v node_headers="$node_headers" -v dpkg_status="$node_dpkg_status" -v slice="$slice" "$probe_awk" 2>/dev/null
     else
         without_awk
     fi
@@ -443,9 +501,11 @@ probe() {
 # shared libuv) of a node whose versions and ABI the caller already knows: when
 # it still matches, node is not started at all. $2, when given, is the virt_key
 # under which the caller knows systemd-detect-virt's answers: while it matches,
-# systemd-detect-virt, uname and getconf are not started.
+# systemd-detect-virt, uname and getconf are not started. $3 names the slice of
+# the app's service (its name only: letters, digits, ":", "_", ".", "-").
 known_node=${1-}
 known_virt=${2-}
+slice=${3:-system.slice}
 virt_key
 # systemd's version is in the name of its shared library (libsystemd-shared-252.so),
 # which saves starting systemctl; when that name is not found, or not just one,

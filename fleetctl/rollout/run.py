@@ -2,7 +2,7 @@
 batch in parallel, each batch baked, paced and (with --step) confirmed; stop past the failure threshold."""
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from fleetctl.deploy.job import HostJob, HostOutcome, Report, failed_before_start
@@ -13,8 +13,8 @@ from fleetctl.facts import ProbeParseError
 from fleetctl.fanout import fan_out
 from fleetctl.rollout import record as records
 from fleetctl.rollout.bake import bake_batch
-from fleetctl.rollout.hooks import run_rollout_hooks
 from fleetctl.rollout.batches import exceeds_max_fail, make_batches
+from fleetctl.rollout.hooks import run_rollout_hooks
 from fleetctl.rollout.lock import Refusal, RolloutLock
 from fleetctl.transport import ConnectTimeout, Transport, TransportError
 
@@ -140,7 +140,7 @@ class Rollout:
         outcomes: list[HostOutcome] = []
         batches = make_batches(self.jobs, lambda job: job.host.rollout.serial)
 
-        def stop(number: int, why: str, rollbacks: list[HostOutcome] = ()) -> RolloutResult:
+        def stop(number: int, why: str, rollbacks: Sequence[HostOutcome] = ()) -> RolloutResult:
             """The rollout stopped before batch `number` (from 0): its hosts and the later ones are untouched."""
             later = [job.name for batch in batches[number:] for job in batch]
             return RolloutResult(outcomes, later, f"{why}; {len(later)} hosts not touched", list(rollbacks))

@@ -86,3 +86,33 @@ def test_plan_changes_nothing_on_the_hosts(lab):
     fleetctl("plan", str(lab.path))
     after = host.check_output("sudo -n find /etc/systemd/system /opt -newer /etc/hostname 2>/dev/null | sort")
     assert before == after
+
+
+def test_facts_are_read_from_the_services_slice_not_the_ssh_logins(lab, tmp_path):
+    """The server's system.slice gets a CPU quota its SSH login session (user.slice) does not have: the facts,
+    and so the decision, are the slice's; an app with its own slice (fleet_app_slice) gets that slice's."""
+    name, address = next(iter(lab.hosts("server").items()))
+    host = lab.testinfra_host(address)
+    inventory = yaml.safe_load(lab.path.read_text())
+    inventory["all"]["children"]["server"].setdefault("vars", {})["fleet_app_slice"] = "t-fleet.slice"
+    own_slice = tmp_path / "own-slice.yaml"
+    own_slice.write_text(yaml.safe_dump(inventory))
+    try:
+        host.check_output("sudo -n systemctl set-property --runtime system.slice CPUQuota=50%")
+        host.check_output("printf '[Slice]\\nCPUQuota=150%%\\n' | sudo -n tee /run/systemd/system/t-fleet.slice"
+                          " >/dev/null && sudo -n systemctl daemon-reload && sudo -n systemctl start t-fleet.slice")
+        login_cpu = host.check_output("grep -E '^[0-9]+:cpu(,|:)' /proc/self/cgroup").split(":", 2)[2]
+        assert host.check_output(f"cat /sys/fs/cgroup/cpu{login_cpu}/cpu.cfs_quota_us") == "-1"  # no quota here
+        done = fleetctl("plan", str(lab.path), "--json", "--limit", name, check=False)
+        assert done.returncode == 0, done.stderr
+        [row] = json.loads(done.stdout)
+        facts = row["facts"]
+        assert (facts["service_slice"], facts["cpu_quota"], facts["cpus_effective"]) == ("system.slice", 0.5, 0.5)
+        assert row["mode"] == "single" and row["row"] == "few-cpus"
+        done = fleetctl("facts", str(own_slice), "--limit", name, check=False)
+        assert done.returncode == 0, done.stderr
+        [entry] = json.loads(done.stdout)
+        assert (entry["facts"]["service_slice"], entry["facts"]["cpu_quota"]) == ("t-fleet.slice", 1.5)
+    finally:
+        host.run("sudo -n systemctl set-property --runtime system.slice CPUQuota=; sudo -n systemctl stop t-fleet.slice;"
+                 " sudo -n rm -f /run/systemd/system/t-fleet.slice; sudo -n systemctl daemon-reload")

@@ -203,3 +203,8 @@ def test_systemd_analyze_verify_accepts_the_unit(tmp_path, decision):
     assert result.returncode == 0, result.stderr
     assert complaints == []
 
+
+def test_a_slice_other_than_systems_is_named_in_the_unit():
+    assert values(render_unit(SHOP, SINGLE), "Service", "Slice") == []  # system.slice: systemd's default
+    web = AppSpec(name="shop", user="shop", slice="fleet-web.slice")
+    assert one(render_unit(web, CLUSTER), "Service", "Slice") == "fleet-web.slice"

@@ -47,6 +47,7 @@ EXPECTED = {
         "node_abi": "115",
         "kind": "vm",
         "kind_evidence": "DMI sys_vendor VMware, Inc.",
+        "service_slice": None,
     },
     "docker-cgroup-v1-quota.txt": {
         "hostname": "9f2c4e1a7b3d",
@@ -75,6 +76,7 @@ EXPECTED = {
         "node_abi": "108",
         "kind": "container",
         "kind_evidence": "/.dockerenv exists",
+        "service_slice": None,
     },
     "docker-cgroup-v2-half-cpu.txt": {
         "hostname": "b71d03c5e8a2",
@@ -103,6 +105,7 @@ EXPECTED = {
         "node_abi": "115",
         "kind": "container",
         "kind_evidence": "/.dockerenv exists",
+        "service_slice": None,
     },
     "kvm-vm.txt": {
         "hostname": "api-vm-3",
@@ -131,6 +134,7 @@ EXPECTED = {
         "node_abi": None,
         "kind": "vm",
         "kind_evidence": "systemd-detect-virt --vm: kvm",
+        "service_slice": None,
     },
     "lab-vm-persona-cgroup-v1.txt": {
         "hostname": "lab-vm",
@@ -159,6 +163,7 @@ EXPECTED = {
         "node_abi": None,
         "kind": "vm",
         "kind_evidence": "systemd-detect-virt --vm: kvm",
+        "service_slice": None,
     },
     "lxc-system-container.txt": {
         "hostname": "ct-web-101",
@@ -187,6 +192,7 @@ EXPECTED = {
         "node_abi": None,
         "kind": "container",
         "kind_evidence": "systemd-detect-virt --container: lxc",
+        "service_slice": None,
     },
     "pi3-armv7l.txt": {
         "hostname": "greenhouse-pi3",
@@ -215,6 +221,7 @@ EXPECTED = {
         "node_abi": "72",
         "kind": "pi",
         "kind_evidence": "device-tree model 'Raspberry Pi 3 Model B Plus Rev 1.3'",
+        "service_slice": None,
     },
     "pi4-aarch64.txt": {
         "hostname": "kiosk-pi4",
@@ -243,6 +250,7 @@ EXPECTED = {
         "node_abi": "108",
         "kind": "pi",
         "kind_evidence": "device-tree model 'Raspberry Pi 4 Model B Rev 1.4'",
+        "service_slice": None,
     },
     "pi5-aarch64.txt": {
         "hostname": "edge-pi5-01",
@@ -271,6 +279,7 @@ EXPECTED = {
         "node_abi": None,
         "kind": "pi",
         "kind_evidence": "device-tree model 'Raspberry Pi 5 Model B Rev 1.0'",
+        "service_slice": None,
     },
     "this-machine-docker-on-kvm.txt": {
         "hostname": "vm",
@@ -299,6 +308,7 @@ EXPECTED = {
         "node_abi": "115",
         "kind": "container",
         "kind_evidence": "systemd-detect-virt --container: docker",
+        "service_slice": None,
     },
     "x86-bare-metal.txt": {
         "hostname": "db-r640-02",
@@ -327,6 +337,7 @@ EXPECTED = {
         "node_abi": "115",
         "kind": "server",
         "kind_evidence": "no virtualization found (systemd-detect-virt --container: none; systemd-detect-virt --vm: none)",
+        "service_slice": None,
     },
     "lab-container-persona-captured.txt": {
         "hostname": "fleetctl-lab-container-1",
@@ -355,6 +366,7 @@ EXPECTED = {
         "node_abi": "108",
         "kind": "container",
         "kind_evidence": "systemd-detect-virt --container: docker",
+        "service_slice": None,
     },
     "lab-container-persona-captured-v2.txt": {
         "hostname": "fleetctl-bench-container-1",
@@ -383,6 +395,7 @@ EXPECTED = {
         "node_abi": "108",
         "kind": "container",
         "kind_evidence": "systemd-detect-virt --container: docker",
+        "service_slice": None,
     },
     "lab-pi-persona-captured-v2.txt": {
         "hostname": "fleetctl-bench-pi-1",
@@ -411,6 +424,7 @@ EXPECTED = {
         "node_abi": "108",
         "kind": "pi",
         "kind_evidence": "device-tree model 'Raspberry Pi 4 Model B Rev 1.4'",
+        "service_slice": None,
     },
     "lab-pi-persona-captured.txt": {
         "hostname": "fleetctl-lab-pi-1",
@@ -439,6 +453,7 @@ EXPECTED = {
         "node_abi": "108",
         "kind": "pi",
         "kind_evidence": "device-tree model 'Raspberry Pi 4 Model B Rev 1.4'",
+        "service_slice": None,
     },
     "lab-server-persona-captured.txt": {
         "hostname": "fleetctl-lab-server-1",
@@ -467,6 +482,7 @@ EXPECTED = {
         "node_abi": "108",
         "kind": "container",
         "kind_evidence": "systemd-detect-virt --container: docker",
+        "service_slice": None,
     },
     "lab-vm-persona-captured.txt": {
         "hostname": "fleetctl-lab-vm-1",
@@ -495,6 +511,7 @@ EXPECTED = {
         "node_abi": "108",
         "kind": "vm",
         "kind_evidence": "systemd-detect-virt --vm: kvm",
+        "service_slice": None,
     },
     "lab-server-persona-captured-v3.txt": {
         "hostname": "fleetctl-lab-server-1",
@@ -523,6 +540,7 @@ EXPECTED = {
         "node_abi": "108",
         "kind": "container",
         "kind_evidence": "systemd-detect-virt --container: docker",
+        "service_slice": None,
     },
     "lab-vm-persona-captured-v3.txt": {
         "hostname": "fleetctl-lab-vm-1",
@@ -551,6 +569,7 @@ EXPECTED = {
         "node_abi": "108",
         "kind": "vm",
         "kind_evidence": "systemd-detect-virt --vm: kvm",
+        "service_slice": None,
     },
     "lab-container-persona-captured-v3.txt": {
         "hostname": "fleetctl-lab-container-1",
@@ -579,6 +598,7 @@ EXPECTED = {
         "node_abi": "108",
         "kind": "container",
         "kind_evidence": "systemd-detect-virt --container: docker",
+        "service_slice": None,
     },
     "lab-pi-persona-captured-v3.txt": {
         "hostname": "fleetctl-lab-pi-1",
@@ -607,6 +627,7 @@ EXPECTED = {
         "node_abi": "108",
         "kind": "pi",
         "kind_evidence": "device-tree model 'Raspberry Pi 4 Model B Rev 1.4'",
+        "service_slice": None,
     },
 }
 

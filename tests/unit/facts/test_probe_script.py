@@ -46,8 +46,8 @@ def test_probe_script_runs_locally_and_parses(shell):
 # Every section probe.sh prints, in order, whatever the host lacks.
 SECTIONS = [
     "probe", "hostname", "uname_m", "long_bit", "cpu_online", "nprocessors_onln", "meminfo",
-    "cpus_allowed", "self_cgroup", "cgroup_mounts", "cgroup_limits", "cpuinfo", "pid1_cgroup", "os_release",
-    "ostype", "node_headers", "node_packages", "device_tree_model", "virt_key", "systemd_detect_virt_vm",
+    "cpus_allowed", "self_cgroup", "service_slice", "cgroup_mounts", "cgroup_limits", "cpuinfo", "pid1_cgroup",
+    "os_release", "ostype", "node_headers", "node_packages", "device_tree_model", "virt_key", "systemd_detect_virt_vm",
     "systemd_detect_virt_container",
     "container_markers", "run_systemd_container", "dmi", "pid1_comm", "run_systemd_system", "systemctl_version",
     "systemd_shared_library", "libc_loaders", "opt_free", "node_identity", "node_versions", "end",
@@ -133,6 +133,21 @@ def _limits(tmp_path: Path, self_cgroup: str, mountinfo: list[str]) -> list[str]
     return [line.replace(str(tmp_path / "cgroup"), "MNT") for line in body.splitlines()]
 
 
+def _service_limits(tmp_path: Path, self_cgroup: str, pid1_cgroup: str, mountinfo: list[str],
+                    slice_name: str | None = None) -> tuple[str, list[str]]:
+    """(service_slice, cgroup_limits) of probe.sh run with PID 1's cgroups too, and a slice when given."""
+    _write(tmp_path / "proc/1/cgroup", pid1_cgroup)
+    _write(tmp_path / "proc/self/cgroup", self_cgroup)
+    _write(tmp_path / "proc/self/mountinfo", "\n".join(mountinfo))
+    arguments = ["--", "", "", slice_name] if slice_name else []
+    done = subprocess.run(["dash", "-s", *arguments], input=_fake_roots(probe_script(), tmp_path),
+                          capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    sections = split_sections(done.stdout)
+    return sections["service_slice"], [line.replace(str(tmp_path / "cgroup"), "MNT")
+                                       for line in sections["cgroup_limits"].splitlines()]
+
+
 def _write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text + "\n")
@@ -188,6 +203,54 @@ def test_a_mount_stacked_on_an_identical_one_is_walked_once(tmp_path):
     mount = _mount(tmp_path, "cgroup", "/", "rw,memory")
     lines = _limits(tmp_path, "4:memory:/docker/abc", [mount, mount.replace("30 25", "31 30"), mount])
     assert lines == ["MNT/docker/abc/memory.limit_in_bytes: 1073741824"]
+
+
+def test_the_limits_are_the_services_slices_not_the_ssh_logins(tmp_path):
+    # The login runs in user.slice, which has no quota; the service will run in system.slice, which has.
+    cgroup = tmp_path / "cgroup"
+    _cgroup_dirs(cgroup, ".", "init.scope", "system.slice", "user.slice", "user.slice/user-1000.slice")
+    _write(cgroup / "system.slice/cpu.max", "50000 100000")
+    _write(cgroup / "user.slice/cpu.max", "max 100000")
+    slice_name, lines = _service_limits(tmp_path, "0::/user.slice/user-1000.slice", "0::/init.scope",
+                                        [_mount(tmp_path, "cgroup2", "/")])
+    assert (slice_name, lines) == ("system.slice", ["MNT/system.slice/cpu.max: 50000 100000"])
+
+
+def test_a_nested_slice_is_read_from_its_nearest_level_that_exists(tmp_path):
+    # fleet-web.slice lives in fleet.slice; until a unit starts in it, only its parent exists.
+    cgroup = tmp_path / "cgroup"
+    _cgroup_dirs(cgroup, ".", "docker/abc", "docker/abc/init.scope", "docker/abc/fleet.slice")
+    _write(cgroup / "docker/abc/fleet.slice/memory.max", "268435456")
+    slice_name, lines = _service_limits(tmp_path, "0::/docker/abc/user.slice", "0::/docker/abc/init.scope",
+                                        [_mount(tmp_path, "cgroup2", "/")], slice_name="fleet-web.slice")
+    assert (slice_name, lines) == ("fleet-web.slice", ["MNT/docker/abc/fleet.slice/memory.max: 268435456"])
+
+
+def test_a_v1_controller_systemd_leaves_alone_holds_the_services_where_pid_1_is(tmp_path):
+    # cgroup v1, as the lab's containers see the host's: systemd manages memory (init.scope there), not cpu.
+    cpu, memory = tmp_path / "cgroup", tmp_path / "memory"
+    _cgroup_dirs(cpu, ".", "docker/abc")
+    _cgroup_dirs(memory, ".", "docker/abc", "docker/abc/system.slice")
+    _write(cpu / "docker/abc/cpu.cfs_quota_us", "150000")
+    _write(cpu / "docker/abc/cpu.cfs_period_us", "100000")
+    _write(memory / "docker/abc/system.slice/memory.limit_in_bytes", "536870912")
+    memory_mount = f"31 25 0:27 / {memory} rw,nosuid - cgroup cgroup rw,memory"
+    slice_name, lines = _service_limits(
+        tmp_path, "2:cpu:/docker/abc\n1:memory:/docker/abc/user.slice",
+        "2:cpu:/docker/abc\n1:memory:/docker/abc/init.scope",
+        [_mount(tmp_path, "cgroup", "/", "rw,cpu"), memory_mount])
+    assert slice_name == "system.slice"
+    assert [line.replace(str(memory), "MEM") for line in lines] == [
+        "MNT/docker/abc/cpu.cfs_quota_us: 150000", "MNT/docker/abc/cpu.cfs_period_us: 100000",
+        "MEM/docker/abc/system.slice/memory.limit_in_bytes: 536870912"]
+
+
+def test_without_systemd_as_pid_1_the_limits_are_the_probes_own(tmp_path):
+    cgroup = tmp_path / "cgroup"
+    _cgroup_dirs(cgroup, ".", "app")
+    _write(cgroup / "app/memory.max", "268435456")
+    slice_name, lines = _service_limits(tmp_path, "0::/app", "0::/", [_mount(tmp_path, "cgroup2", "/")])
+    assert (slice_name, lines) == ("", ["MNT/app/memory.max: 268435456"])
 
 
 def test_device_tree_model_loses_its_nul(tmp_path):
