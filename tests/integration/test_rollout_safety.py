@@ -154,7 +154,7 @@ def test_plan_detailed_exitcode_and_a_diff_of_every_file_with_secrets_masked(lab
                          fleet_app_env={"API_TOKEN": token, "MODE": "live"})
 
     pending = run("plan", str(configured("tok-1-secret", 1)), "--detailed-exitcode")
-    assert pending.returncode == 2, pending.stderr  # the container's release, the env file, the role file
+    assert pending.returncode == 2, pending.stderr + pending.stdout  # the release, the env file, the role file
     assert deploy(configured("tok-1-secret", 1)).returncode == 0
     unchanged = run("plan", str(configured("tok-1-secret", 1)), "--detailed-exitcode")
     assert unchanged.returncode == 0, unchanged.stderr + unchanged.stdout
@@ -198,10 +198,12 @@ def test_systemd_and_the_runtime_take_their_timeouts_from_one_setting_each(lab, 
     assert result.returncode == 0, result.stderr
     server = addresses(lab, PERSONAS)[names["server"]]
     unit = f"fleet-{APP}.service"
-    code, shown = remote(lab, server, f"systemctl show {unit} -p TimeoutStopUSec -p TimeoutStartUSec; "
-                                      f"tr '\\0' '\\n' < /proc/$(systemctl show -p MainPID --value {unit})/environ")
-    assert {"TimeoutStopUSec=10s", "TimeoutStartUSec=40s"} <= set(shown.split()), shown
-    assert {"FLEET_STOP_TIMEOUT_MS=5000", "FLEET_RELOAD_TIMEOUT_MS=35000"} <= set(shown.split()), shown
+    # What systemd allows, and what it hands the runtime in its environment (/proc/PID/environ is out of
+    # reach here: root lacks ptrace rights in the lab's containers).
+    code, shown = remote(lab, server, f"systemctl show {unit} -p TimeoutStopUSec -p TimeoutStartUSec -p Environment")
+    words = set(shown.replace("Environment=", "").split())
+    assert {"TimeoutStopUSec=10s", "TimeoutStartUSec=40s"} <= words, shown
+    assert {"FLEET_STOP_TIMEOUT_MS=5000", "FLEET_RELOAD_TIMEOUT_MS=35000"} <= words, shown
     # A request that never ends holds one worker: at the stop, the runtime kills that worker after its own 5 s,
     # so systemd's 10 s never run out and systemd kills nothing.
     hung = threading.Thread(target=lambda: http_get_ignoring_errors(server, "/hang"), daemon=True)
@@ -212,7 +214,9 @@ def test_systemd_and_the_runtime_take_their_timeouts_from_one_setting_each(lab, 
                                         f" journalctl -u {unit} --since=@$since --no-pager -o cat", timeout=120)
     assert code == 0, journal
     assert "still running after 5000 ms, killing it" in journal, journal
-    assert "timed out" not in journal and "SIGKILL" not in journal.replace("killing it", ""), journal
+    # systemd's own words had it run out of time: "State 'stop-sigterm' timed out. Killing." and
+    # "Killing process N (node) with signal SIGKILL."
+    assert "timed out" not in journal and "Killing process" not in journal, journal
     took = int(journal.split("took ")[1].split()[0])
     assert 4 <= took < 10, journal
     assert journal.split("took ")[1].split()[1] == "success", journal
@@ -255,7 +259,7 @@ def test_the_rollouts_hooks_notify_a_webhook_of_a_failure_and_a_gate_refuses_a_r
     webhook = Webhook()
     freeze = tmp_path / "freeze"
     try:
-        hooked = inventory(lab, folder, src, "hooked", fleet_health_timeout=10, fleet_health_retries=2,
+        hooked = inventory(lab, folder, src, "hooked", fleet_health_timeout=20, fleet_health_retries=2,
                            fleet_rollout_hooks={
                                "before_rollout": [f"test ! -e {freeze} || {{ echo change freeze >&2; exit 1; }}"],
                                "on_rollout_failure": [f"curl -fsS -X POST -H 'Content-Type: application/json' "
@@ -270,7 +274,9 @@ def test_the_rollouts_hooks_notify_a_webhook_of_a_failure_and_a_gate_refuses_a_r
         assert (document["point"], document["outcome"], document["command"]) == (
             "on_rollout_failure", "failed", "deploy")
         assert document["releases"] == [failed.document["hosts"][0]["to"]]
-        assert [(row["host"], row["result"]) for row in document["hosts"]] == [(names["server"], "rolled back")]
+        assert document["hosts"] == failed.document["hosts"]  # what deploy --json says, rows and all
+        assert [(row["host"], row["result"]) for row in document["hosts"]] == [(names["server"], "rolled back")], \
+            document["hosts"]
         assert document["not_started"] == [names["container"]] and document["stopped"].startswith("1 of 1 hosts")
         after = json.loads((tmp_path / "after.json").read_text())
         assert (after["point"], after["outcome"], after["hosts"]) == ("after_rollout", "failed", document["hosts"])
