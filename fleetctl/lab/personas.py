@@ -1,8 +1,13 @@
 """The kinds of lab host and how each is made honestly on a Linux machine with Docker."""
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from fleetctl.lab.images import BUILDER, HOST
+
+# The capped persona's systemd drop-ins, bound into its container read-only (not in the image: every
+# persona shares it).
+CAPPED = Path(__file__).resolve().parent / "capped"
 
 
 @dataclass(frozen=True)
@@ -95,6 +100,21 @@ PERSONAS: dict[str, Persona] = {
             on_demand=True,
             first_address=16 * 256 + 1,
             summary="x86_64 host as the image makes it (only when asked); any number, from x.y.16.1 on (bench/scale)",
+        ),
+        # On demand, for the facts' test: a host whose services' slice has a quota its logins do not.
+        Persona(
+            name="capped",
+            arch="amd64",
+            docker_options=(
+                "--volume", f"{CAPPED / 'system-slice-cpu-quota.conf'}:/etc/systemd/system/system.slice.d/"
+                            "fleetctl-lab-cpu-quota.conf:ro",
+                "--volume", f"{CAPPED / 'ssh-in-user-slice.conf'}:/etc/systemd/system/ssh.service.d/"
+                            "fleetctl-lab-user-slice.conf:ro",
+            ),
+            on_demand=True,
+            inventory_vars={"fleet_kind": "server"},
+            summary="x86_64 host (only when asked) whose system.slice may use half a CPU, a quota its SSH logins"
+                    " (in user.slice) do not have",
         ),
     )
 }

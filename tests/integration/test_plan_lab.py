@@ -6,7 +6,7 @@ import os
 import pytest
 import yaml
 
-from conftest import fleetctl
+from conftest import LabInventory, fleetctl
 
 
 @pytest.fixture(scope="module")
@@ -88,31 +88,36 @@ def test_plan_changes_nothing_on_the_hosts(lab):
     assert before == after
 
 
+
 def test_facts_are_read_from_the_services_slice_not_the_ssh_logins(lab, tmp_path):
-    """The server's system.slice gets a CPU quota its SSH login session (user.slice) does not have: the facts,
-    and so the decision, are the slice's; an app with its own slice (fleet_app_slice) gets that slice's."""
-    name, address = next(iter(lab.hosts("server").items()))
-    host = lab.testinfra_host(address)
-    inventory = yaml.safe_load(lab.path.read_text())
-    inventory["all"]["children"]["server"].setdefault("vars", {})["fleet_app_slice"] = "t-fleet.slice"
-    own_slice = tmp_path / "own-slice.yaml"
-    own_slice.write_text(yaml.safe_dump(inventory))
+    """The lab's capped host (added for this test, then removed): its system.slice may use half a CPU, its SSH
+    logins run in user.slice without that quota. The facts, and so the decision, are system.slice's; an app
+    with a slice of its own (fleet_app_slice) gets that slice's."""
+    up = fleetctl("lab", "up", "--hosts", "capped=1", check=False)
+    assert up.returncode == 0, up.stderr
     try:
-        host.check_output("sudo -n systemctl set-property --runtime system.slice CPUQuota=50%")
-        host.check_output("printf '[Slice]\\nCPUQuota=150%%\\n' | sudo -n tee /run/systemd/system/t-fleet.slice"
-                          " >/dev/null && sudo -n systemctl daemon-reload && sudo -n systemctl start t-fleet.slice")
+        capped = LabInventory(lab.path)
+        name, address = next(iter(capped.hosts("capped").items()))
+        host = capped.testinfra_host(address)
         login_cpu = host.check_output("grep -E '^[0-9]+:cpu(,|:)' /proc/self/cgroup").split(":", 2)[2]
+        assert login_cpu.endswith("/user.slice")
         assert host.check_output(f"cat /sys/fs/cgroup/cpu{login_cpu}/cpu.cfs_quota_us") == "-1"  # no quota here
         done = fleetctl("plan", str(lab.path), "--json", "--limit", name, check=False)
         assert done.returncode == 0, done.stderr
         [row] = json.loads(done.stdout)
         facts = row["facts"]
         assert (facts["service_slice"], facts["cpu_quota"], facts["cpus_effective"]) == ("system.slice", 0.5, 0.5)
-        assert row["mode"] == "single" and row["row"] == "few-cpus"
+        assert (row["mode"], row["row"]) == ("single", "few-cpus")  # two CPUs online, half of one for services
+        host.check_output("printf '[Slice]\\nCPUQuota=150%%\\n' | sudo -n tee /run/systemd/system/t-fleet.slice"
+                          " >/dev/null && sudo -n systemctl daemon-reload && sudo -n systemctl start t-fleet.slice")
+        inventory = yaml.safe_load(lab.path.read_text())
+        inventory["all"]["children"]["capped"]["vars"]["fleet_app_slice"] = "t-fleet.slice"
+        own_slice = tmp_path / "own-slice.yaml"
+        own_slice.write_text(yaml.safe_dump(inventory))
         done = fleetctl("facts", str(own_slice), "--limit", name, check=False)
         assert done.returncode == 0, done.stderr
         [entry] = json.loads(done.stdout)
         assert (entry["facts"]["service_slice"], entry["facts"]["cpu_quota"]) == ("t-fleet.slice", 1.5)
     finally:
-        host.run("sudo -n systemctl set-property --runtime system.slice CPUQuota=; sudo -n systemctl stop t-fleet.slice;"
-                 " sudo -n rm -f /run/systemd/system/t-fleet.slice; sudo -n systemctl daemon-reload")
+        down = fleetctl("lab", "up", "--hosts", "capped=0", check=False)
+        assert down.returncode == 0, down.stderr

@@ -15,7 +15,8 @@ from ..fixture_files import PROBE_FIXTURES as FIXTURES, read_fixture
 # lab-*-captured-v2 by the probe that reads its files in one awk and systemd's
 # version from its shared library's name (section systemd_shared_library);
 # lab-*-captured-v3 by the probe that reads the platform (ostype, libc_loaders,
-# node's ABI) and free disk (opt_free). The older recordings gained what those
+# node's ABI) and free disk (opt_free); lab-capped-persona-captured by the probe that reads the limits of
+# the service's slice (service_slice). The older recordings gained what those
 # sections print where it is known without the host: "Linux", the loader their
 # Debian image installs (checked in the lab's images) and node's ABI (its
 # version's, in Node's ABI registry); their free disk stays unknown (None).
@@ -512,6 +513,37 @@ EXPECTED = {
         "kind": "vm",
         "kind_evidence": "systemd-detect-virt --vm: kvm",
         "service_slice": None,
+    },
+    # The capped persona: system.slice may use half a CPU (50000/100000), its SSH login runs in user.slice
+    # (no quota): the limits are read from system.slice, the login's cgroup is not among them.
+    "lab-capped-persona-captured.txt": {
+        "hostname": "fleetctl-lab-r-capped-1",
+        "arch": "x86_64",
+        "kernel_arch": "x86_64",
+        "os": "linux",
+        "libc": "glibc",
+        "cpus_online": 2,
+        "cpus_affinity": 2,
+        "cpu_quota": 0.5,
+        "cpus_effective": 0.5,
+        "memory_total_mb": 24105,
+        "memory_limit_mb": None,
+        "memory_effective_mb": 24105,
+        "opt_free_mb": 76892,
+        "model": "AMD EPYC",
+        "virt_vm": "kvm",
+        "virt_container": "docker",
+        "os_id": "debian",
+        "os_version": "12",
+        "os_pretty": "Debian GNU/Linux 12 (bookworm)",
+        "systemd_pid1": True,
+        "systemd_version": 252,
+        "node_version": "18.20.4",
+        "libuv_version": "1.44.2",
+        "node_abi": "108",
+        "kind": "container",
+        "kind_evidence": "systemd-detect-virt --container: docker",
+        "service_slice": "system.slice",
     },
     "lab-server-persona-captured-v3.txt": {
         "hostname": "fleetctl-lab-server-1",

@@ -83,7 +83,7 @@ def test_app_groups_name_the_builder_of_their_architecture():
         "server": "fleetctl-lab-builder-1", "vm": "fleetctl-lab-builder-1", "container": "fleetctl-lab-builder-1",
         "pi": "fleetctl-lab-armbuilder-1",
         "lb": None, "builder": None, "armbuilder": None,  # no app to build
-        "plain": "fleetctl-lab-builder-1",
+        "plain": "fleetctl-lab-builder-1", "capped": "fleetctl-lab-builder-1",
     }
     assert groups["server"]["vars"] == {"fleet_kind": "server", "fleet_build_host": "fleetctl-lab-builder-1"}
 
@@ -115,6 +115,6 @@ def test_the_app_hosts_deploy_with_the_builders_left_out(tmp_path):
     path = tmp_path / "lab.yaml"
     path.write_text(render_inventory(lab_hosts(EVERY_PERSONA), tmp_path / "id_ed25519", tmp_path / "known_hosts"))
     hosts = load_inventory(path).select("!*builder")
-    personas = ("server", "vm", "container", "pi", "lb", "plain")
+    personas = ("server", "vm", "container", "pi", "lb", "plain", "capped")
     assert [host.name for host in hosts] == [f"fleetctl-lab-{name}-1" for name in personas]
     check_deployable(hosts)  # what the inventory's header and the README say to pass deploy

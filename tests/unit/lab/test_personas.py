@@ -1,9 +1,11 @@
 """The lab's personas: --hosts PERSONA=N counts; the builders are started only when asked and run the builder image
-of their architecture."""
+of their architecture; the capped host binds its slices' drop-ins."""
+
+from pathlib import Path
 
 import pytest
 
-from fleetctl.lab.images import BUILDER
+from fleetctl.lab.images import BUILDER, HOST
 from fleetctl.lab.personas import HostCountError, PERSONAS, parse_host_counts
 
 
@@ -45,3 +47,11 @@ def test_plain_hosts_are_started_only_when_asked_and_as_many_as_asked():
     assert "plain" not in parse_host_counts(None)
     assert parse_host_counts("plain=500") == {"plain": 500}
     assert (PERSONAS["plain"].inventory_vars, PERSONAS["plain"].docker_options) == ({}, ())
+
+
+def test_the_capped_host_is_started_only_when_asked_and_binds_its_two_drop_ins():
+    persona = PERSONAS["capped"]
+    assert "capped" not in parse_host_counts(None) and persona.on_demand and persona.image == HOST
+    sources = [Path(option.split(":", 1)[0]) for option in persona.docker_options if option.endswith(":ro")]
+    assert [source.name for source in sources] == ["system-slice-cpu-quota.conf", "ssh-in-user-slice.conf"]
+    assert "CPUQuota=50%" in sources[0].read_text() and "Slice=user.slice" in sources[1].read_text()
