@@ -152,7 +152,8 @@ def test_two_rollouts_of_one_inventory_at_once_the_second_is_refused_before_touc
         lab, folder, src, names, tmp_path):
     log = tmp_path / "before_host.log"
     slow = inventory(lab, folder, src, "slow", fleet_serial=1, fleet_hooks={
-        "before_host": [{"command": f"echo $FLEET_HOST >> {log}; sleep 15", "delegate_to": "localhost"}]})
+        "before_host": [{"command": f'echo $FLEET_HOST >> {log}; [ "$FLEET_HOST" != {names["server"]} ] || sleep 12',
+                         "delegate_to": "localhost"}]})
     set_version(src, "2.3.0")
     first = DeployProcess("deploy", str(slow), "--json")
     first.wait_for(f"{names['server']}: hook before_host")
