@@ -240,7 +240,8 @@ def app_file_diffs(desired: DesiredState, state: HostState, texts: Mapping[str, 
     return tuple(diffs)
 
 
-def role_file_diffs(roles: HostRoles, states: Mapping[str, FileState], texts: Mapping[str, str]) -> tuple[FileDiff, ...]:
+def role_file_diffs(roles: HostRoles, states: Mapping[str, FileState],
+                    texts: Mapping[str, str]) -> tuple[FileDiff, ...]:
     """Each role file a deploy would write, against the host's (a secret one by its size only)."""
     diffs = []
     for rendered in roles.files:

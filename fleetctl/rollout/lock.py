@@ -3,12 +3,13 @@
 Each host keeps its lock where its deploy works (fleetctl.deploy.lock): its app's
 folder, or fleetctl's own for a host without an app. A rollout takes them all in
 parallel first; when another live rollout holds any of them, it gives back what it
-took and changes nothing. While it runs, a thread renews every lease over a
-connection kept open for it, so a lock outlives its owner by at most a lease.
+took and changes nothing. While it runs, a thread renews every lease over the
+host's connection, so a lock outlives its owner by at most a lease.
 """
 
 import threading
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager as ContextManager
 from dataclasses import dataclass
 
 from fleetctl.deploy import lock
@@ -33,17 +34,22 @@ class Refusal:
 
 
 class RolloutLock:
-    """The deploy locks of a rollout's hosts, as one lock: acquire() all, then release() all."""
+    """The deploy locks of a rollout's hosts, as one lock: acquire() all, then release() all.
 
-    def __init__(self, hosts: Sequence[Host], connect: Callable[[str], Transport], owner: lock.LockOwner,
-                 forks: int = 10, force: bool = False, root_of: Callable[[Host], str] = lock_root):
+    connect(name) gives a host's connection for a `with` block: the command's pool keeps it open between
+    blocks (fleetctl.transport.pool), so renewing a lease costs one exec on a connection already there.
+    """
+
+    def __init__(self, hosts: Sequence[Host], connect: Callable[[str], ContextManager[Transport]],
+                 owner: lock.LockOwner, forks: int = 10, force: bool = False,
+                 root_of: Callable[[Host], str] = lock_root):
         self.hosts = list(hosts)
         self.root_of = root_of
         self.connect = connect
         self.owner = owner
         self.forks = forks
         self.force = force
-        self.held: dict[str, Transport | None] = {}  # host -> its lock's connection (None: to open again)
+        self.held: set[str] = set()  # the hosts whose lock is ours
         self.unreachable: dict[str, str] = {}  # host -> why its lock could not be asked for
         self.lost: dict[str, str] = {}  # host -> who took its lock while this rollout ran
         self._guard = threading.Lock()
@@ -65,21 +71,15 @@ class RolloutLock:
 
     def _acquire_one(self, host: Host) -> Refusal | None:
         try:
-            transport = self.connect(host.name)
-        except TransportError as error:
-            self.unreachable[host.name] = str(error)
-            return None
-        try:
-            lock.acquire(transport, self.root_of(host), self.owner, force=self.force)
+            with self.connect(host.name) as transport:
+                lock.acquire(transport, self.root_of(host), self.owner, force=self.force)
         except lock.LockHeld as error:
-            transport.close()
             return Refusal(host.name, str(error))
         except TransportError as error:
-            transport.close()
             self.unreachable[host.name] = str(error)
             return None
         with self._guard:
-            self.held[host.name] = transport
+            self.held.add(host.name)
         return None
 
     def _failed(self, host: Host, error: Exception) -> Refusal:
@@ -95,16 +95,11 @@ class RolloutLock:
         fan_out(hosts, self._renew_one, self.forks, failed=lambda host, error: None)
 
     def _renew_one(self, host: Host) -> None:
-        transport = self.held.get(host.name)
         try:
-            if transport is None:  # its connection broke at the last renewal
-                transport = self.held[host.name] = self.connect(host.name)
-            holder = lock.renew(transport, self.root_of(host), self.owner)
+            with self.connect(host.name) as transport:
+                holder = lock.renew(transport, self.root_of(host), self.owner)
         except TransportError:
-            if transport is not None:
-                transport.close()
-            self.held[host.name] = None  # the host may be down for a moment: try again next time
-            return
+            return  # the host may be down for a moment: renewed at the next round, if it is back
         if holder is not None:
             who = holder.describe() if holder.line else "nobody (it was removed)"
             self.lost[host.name] = f"{host.name}: the deploy lock was taken over; it is now held by {who}"
@@ -114,21 +109,16 @@ class RolloutLock:
         self._stop.set()
         if self._renewer is not None:
             self._renewer.join()
-        by_name = {host.name: host for host in self.hosts}
 
-        def give_back(name: str) -> None:
-            transport = self.held.get(name)
+        def give_back(host: Host) -> None:
             try:
-                if transport is None:
-                    transport = self.connect(name)
-                lock.release(transport, self.root_of(by_name[name]), self.owner)
+                with self.connect(host.name) as transport:
+                    lock.release(transport, self.root_of(host), self.owner)
             except TransportError:
                 pass  # the host went away: its lease runs out, and our pid is gone once we exit
-            finally:
-                if transport is not None:
-                    transport.close()
 
-        fan_out(list(self.held), give_back, self.forks, failed=lambda name, error: None)
+        fan_out([host for host in self.hosts if host.name in self.held], give_back, self.forks,
+                failed=lambda host, error: None)
         self.held.clear()
 
 
@@ -140,7 +130,7 @@ class UnlockRow:
     detail: str
 
 
-def unlock_hosts(hosts: Sequence[Host], connect: Callable[[str], Transport], force: bool,
+def unlock_hosts(hosts: Sequence[Host], connect: Callable[[str], ContextManager[Transport]], force: bool,
                  forks: int = 10, root_of: Callable[[Host], str] = lock_root) -> list[UnlockRow]:
     """`fleetctl unlock`: remove each host's deploy lock whose owner is gone (lease run out, or a dead process
     of this machine); with force, a live one too."""

@@ -2,8 +2,9 @@
 
 A release whose health check fails is rolled back on the first host and the rollout halts
 (later hosts keep the old release); --abort-rolls-back; --resume; one lock per rollout (a
-second rollout refused before it touches any host, a dead owner's lease, unlock); hooks around each host (and a failing hook stops its host); the rollback command;
-old releases pruned. Server, vm and container only: none of this needs the emulated pi.
+second rollout refused before it touches any host, a dead owner's lease, unlock); hooks around
+each host (and a failing hook stops its host); the rollback command; old releases pruned.
+Server, vm and container only: none of this needs the emulated pi.
 
 The tests build on each other's releases, in file order; each first states what it starts from.
 The module sets up its own start: the first test's fixture release_1 removes this module's app

@@ -67,8 +67,8 @@ def load_rollout(lab, inventory, app_src, first_deploy):
 
 def test_first_deploy_reaches_every_persona_with_its_mode(first_deploy, names, lab):
     document = first_deploy.document
-    assert set(document) == {"ok", "outcome", "stopped", "hosts", "not_started", "abort_rollbacks", "rollout_hooks_failed",
-                             "builds"}
+    assert set(document) == {"ok", "outcome", "stopped", "hosts", "not_started", "abort_rollbacks",
+                             "rollout_hooks_failed", "builds"}
     assert document["ok"] is True and document["stopped"] is None and document["not_started"] == []
     rows = first_deploy.hosts()
     assert set(rows) == set(names.values())

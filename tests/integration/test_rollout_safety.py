@@ -214,7 +214,8 @@ def test_systemd_and_the_runtime_take_their_timeouts_from_one_setting_each(lab, 
     hung = threading.Thread(target=lambda: http_get_ignoring_errors(server, "/hang"), daemon=True)
     hung.start()
     time.sleep(1)
-    code, journal = remote(lab, server, f"since=$(date +%s); systemctl restart {unit}; echo took $(( $(date +%s) - since ));"
+    code, journal = remote(lab, server, f"since=$(date +%s); systemctl restart {unit};"
+                                        f" echo took $(( $(date +%s) - since ));"
                                         f" systemctl show -p Result --value {unit};"
                                         f" journalctl -u {unit} --since=@$since --no-pager -o cat", timeout=120)
     assert code == 0, journal

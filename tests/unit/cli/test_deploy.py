@@ -118,8 +118,8 @@ def test_the_rollouts_hooks_get_its_result_and_before_rollout_can_refuse_it(site
     refused = invoke("deploy", str(inventory), "--json")
     assert refused.exit_code == 1
     document = json.loads(refused.stdout)
-    assert document["stopped"] == "rollout hook before_rollout: test ! -e {0}/freeze || {{ echo frozen >&2; exit 1; }}" \
-        " failed: frozen; no host was changed".format(tmp_path)
+    assert document["stopped"] == (f"rollout hook before_rollout: test ! -e {tmp_path}/freeze || {{ echo frozen >&2;"
+                                   " exit 1; } failed: frozen; no host was changed")
     assert (document["hosts"], document["not_started"]) == ([], ["here"])
     assert not (out / "site.conf").exists()
     failure = json.loads((tmp_path / "failure.json").read_text())

@@ -13,7 +13,8 @@ def env(**values: str) -> str:
 
 
 def test_a_new_file_is_all_additions_from_dev_null():
-    assert unified("/etc/a.conf", None, "one\ntwo\n") == "--- /dev/null\n+++ /etc/a.conf (new)\n@@ -0,0 +1,2 @@\n+one\n+two\n"
+    assert unified("/etc/a.conf", None, "one\ntwo\n") == (
+        "--- /dev/null\n+++ /etc/a.conf (new)\n@@ -0,0 +1,2 @@\n+one\n+two\n")
     assert unified("/etc/a.conf", "same\n", "same\n") == ""
 
 

@@ -52,7 +52,8 @@ def test_parse_file_states():
 
 def test_restore_steps_put_back_a_file_remove_a_new_one_and_run_on_change_once():
     steps = restore_steps([
-        PreviousFile("site", "/etc/site.conf", b"port 80\n", "root", "www-data", 0o640, ("systemctl", "reload", "site")),
+        PreviousFile("site", "/etc/site.conf", b"port 80\n", "root", "www-data", 0o640,
+                     ("systemctl", "reload", "site")),
         PreviousFile("site", "/etc/site.d/new.conf", None, None, None, None, ("systemctl", "reload", "site")),
     ])
     assert [step.summary for step in steps] == [
