@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /*
  * fleet node-cluster-runtime: the process manager fleetctl ships for clustered
- * Node.js services. One file, no dependencies, Node 18 or newer.
+ * Node.js services. No dependencies but socket-shim.js beside it, Node 18 or newer.
  *
  * Command forms
  *   node node-cluster-runtime.js APP_ENTRY [app args...]
@@ -35,11 +35,15 @@
  *                                connections idle this long               default 1000
  *   FLEET_RELOAD_TIMEOUT_MS      --reload: how long to wait for the result  default 300000
  *
- * Workers get FLEET_RELEASE (the real release directory) and FLEET_WORKER_SLOT.
- * The runtime preloads itself into each worker (--require) to make HTTP servers
- * drain gracefully on disconnect: responses sent from then on carry
- * "Connection: close", so keep-alive clients move to the new workers instead of
- * being cut off.
+ *   LISTEN_FDS, LISTEN_PID       set by systemd's socket unit: the primary keeps the
+ *                                socket (fd 3) and the workers' listen(PORT) takes it
+ *                                (socket-shim.js; Node's cluster module shares it)
+ *
+ * Workers get FLEET_RELEASE (the real release directory) and FLEET_WORKER_SLOT,
+ * and FLEET_LISTEN_FD with a socket. The runtime preloads itself into each
+ * worker (--require) to make HTTP servers drain gracefully on disconnect:
+ * responses sent from then on carry "Connection: close", so keep-alive clients
+ * move to the new workers instead of being cut off.
  */
 'use strict';
 
@@ -48,7 +52,11 @@ const fs = require('node:fs');
 const net = require('node:net');
 const path = require('node:path');
 
+// Beside this file on hosts (/opt/fleet/runtime/): takes over the socket systemd passes in.
+const socketShim = require('./socket-shim.js');
+
 const RUNTIME_FILE = __filename;
+const kDrainOnDisconnect = Symbol('fleetRuntimeDrainOnDisconnect');
 const LOG_PREFIX = 'fleet-runtime:';
 const STATE_FILE_NAME = 'state.json';
 const CONTROL_SOCKET_NAME = 'control.sock';
@@ -176,6 +184,7 @@ class ClusterPrimary {
     this.lastReload = null;
     this.controlServer = null;
     this.stateWriteFailed = false;
+    this.socket = null; // {fd, ino}: the listening socket systemd passed in, shared with the workers
   }
 
   start() {
@@ -183,6 +192,8 @@ class ClusterPrimary {
     cluster.schedulingPolicy =
       this.config.schedulingPolicy === 'none' ? cluster.SCHED_NONE : cluster.SCHED_RR;
     this.prepareStateDir();
+    this.socket = socketShim.inheritedSocket();
+    if (this.socket) log(`port ${process.env.PORT}: the socket systemd passed in (fd ${this.socket.fd}), shared with the workers`);
     process.on('SIGTERM', () => this.stop('SIGTERM', 0));
     process.on('SIGINT', () => this.stop('SIGINT', 0));
     process.on('SIGHUP', () => this.requestReload('SIGHUP'));
@@ -216,6 +227,7 @@ class ClusterPrimary {
     const worker = cluster.fork({
       FLEET_RELEASE: target.release,
       FLEET_WORKER_SLOT: String(slot.index),
+      ...(this.socket ? { FLEET_LISTEN_FD: String(this.socket.fd) } : {}),
     });
     const record = {
       worker, slot, role, target,
@@ -312,9 +324,28 @@ class ClusterPrimary {
     slot.restartTimer = setTimeout(() => {
       slot.restartTimer = null;
       if (this.stopping || slot.current || slot.candidate) return;
+      if (this.socketLost()) {
+        logError('the socket systemd passed in closed with the last worker that listened on it: exiting, so ' +
+          'that systemd restarts the service with the socket (connections wait in it meanwhile)');
+        this.stop('socket lost', 1);
+        return;
+      }
       slot.current = this.forkWorker(slot, this.restartTarget(slot), 'serving');
       this.writeState();
     }, delay);
+  }
+
+  // Node's cluster module closes its handle on a shared socket, and with it
+  // the primary's fd, when the last worker using it leaves (under rr and
+  // none): a worker forked after that could not take the socket over.
+  socketLost() {
+    if (!this.socket) return false;
+    try {
+      const stat = fs.fstatSync(this.socket.fd);
+      return !(stat.isSocket() && stat.ino === this.socket.ino); // the fd number may have been reused
+    } catch (error) {
+      return true;
+    }
   }
 
   // A crashed worker comes back on the release it was running, not on
@@ -403,6 +434,7 @@ class ClusterPrimary {
   // is disconnected, so the port is never without a listener.
   async reloadSlot(slot, target) {
     if (this.stopping) throw new Error('stop requested during the reload');
+    if (this.socketLost()) throw new Error('the socket systemd passed in is closed: restart the service');
     const old = slot.current;
     const candidate = this.forkWorker(slot, target, 'candidate');
     slot.candidate = candidate;
@@ -609,82 +641,23 @@ function runReloadCommand(args, config) {
 
 // ---------------------------------------------------------------- worker side
 
-const kDrain = Symbol('fleetRuntimeDrain');
-const DEFAULT_DRAIN_IDLE_MS = 1000;
-
-function closeAfterResponse(response) {
-  if (!response.headersSent) response.setHeader('Connection', 'close');
-}
-
-function drainIdleMs() {
-  const value = Number(process.env.FLEET_DRAIN_IDLE_MS);
-  return Number.isInteger(value) && value >= 0 ? value : DEFAULT_DRAIN_IDLE_MS;
-}
-
-// Disconnect closes the worker's servers. Node >= 19 also cuts idle
-// keep-alive connections then, racing requests the client is sending on
-// them. Instead: stop accepting, answer every further request with
-// "Connection: close", and close a connection only once it has been idle
-// for FLEET_DRAIN_IDLE_MS (a client about to reuse it would have by then).
-function makeHttpServerDrainable(server) {
-  if (server[kDrain]) return;
-  const drain = { draining: false, active: new Set(), idleSince: new Map() };
-  server[kDrain] = drain;
-  server.prependListener('request', (request, response) => {
-    const socket = request.socket; // the TLS socket for https, which is the one to close
-    drain.idleSince.delete(socket);
-    response.once('finish', () => {
-      if (!socket.destroyed) drain.idleSince.set(socket, { since: Date.now(), bytesRead: socket.bytesRead });
-    });
-    if (!socket[kDrain]) {
-      socket[kDrain] = true; // one close listener per connection, not per request
-      socket.once('close', () => drain.idleSince.delete(socket));
-    }
-    if (drain.draining) {
-      closeAfterResponse(response);
-      return;
-    }
-    drain.active.add(response);
-    const forget = () => drain.active.delete(response);
-    response.once('finish', forget);
-    response.once('close', forget);
-  });
-  const originalClose = server.close;
-  server.close = function closeDraining(...args) {
-    if (!(cluster.worker && cluster.worker.exitedAfterDisconnect)) {
-      return originalClose.apply(this, args);
-    }
-    drain.draining = true;
-    for (const response of drain.active) closeAfterResponse(response);
-    drain.active.clear();
-    closeIdleConnectionsWhenQuiet(server, drain);
-    return net.Server.prototype.close.apply(this, args);
-  };
-}
-
-function closeIdleConnectionsWhenQuiet(server, drain) {
-  const idleMs = drainIdleMs();
-  const sweep = () => {
-    const now = Date.now();
-    for (const [socket, idle] of drain.idleSince) {
-      // Nothing read since the last response: a busy worker may not have
-      // polled for a while, so "idle" alone could be stale.
-      const quiet = socket.bytesRead === idle.bytesRead && socket.readableLength === 0;
-      if (quiet && now - idle.since >= idleMs) socket.destroy();
-    }
-  };
-  // setImmediate: decide after this loop iteration's I/O poll has read
-  // whatever clients sent while the worker was busy.
-  const timer = setInterval(() => setImmediate(sweep), Math.min(Math.max(idleMs / 4, 20), 250));
-  timer.unref();
-  server.once('close', () => clearInterval(timer));
-}
-
+// Disconnect closes the worker's servers: they drain instead (socket-shim.js's
+// drainServer: "Connection: close" on further responses, keep-alive
+// connections closed once idle for FLEET_DRAIN_IDLE_MS). The shim also makes
+// the app's listen(PORT) take the socket the primary was passed, if any.
 function installWorkerHooks() {
+  socketShim.install();
   const originalListen = net.Server.prototype.listen;
   net.Server.prototype.listen = function listenDrainable(...args) {
-    // http and https servers (closeIdleConnections exists since Node 18.2)
-    if (typeof this.closeIdleConnections === 'function') makeHttpServerDrainable(this);
+    socketShim.makeHttpServerDrainable(this);
+    if (!this[kDrainOnDisconnect]) {
+      this[kDrainOnDisconnect] = true;
+      const originalClose = this.close;
+      this.close = function closeDraining(...closeArgs) {
+        if (!(cluster.worker && cluster.worker.exitedAfterDisconnect)) return originalClose.apply(this, closeArgs);
+        return socketShim.drainServer(this, ...closeArgs);
+      };
+    }
     return originalListen.apply(this, args);
   };
 }

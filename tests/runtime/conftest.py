@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from runtime_harness import Releases, Runtime, free_port
+from runtime_harness import HeldSocket, Releases, Runtime, free_port
 
 
 @pytest.fixture
@@ -22,8 +22,9 @@ def releases(tmp_path: Path) -> Releases:
 def start_runtime(tmp_path: Path):
     started: list[Runtime] = []
 
-    def start(entry: Path, workers: int | None = 2, **env: str) -> Runtime:
-        runtime = Runtime(tmp_path, entry, free_port(), workers, env)
+    def start(entry: Path, workers: int | None = 2, held: HeldSocket | None = None, shim: bool = False,
+              **env: str) -> Runtime:
+        runtime = Runtime(tmp_path, entry, free_port(), workers, env, held=held, shim=shim)
         started.append(runtime)
         return runtime
 

@@ -13,14 +13,16 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fleetctl.runtime import RUNTIME_FILE
+from fleetctl.runtime import RUNTIME_FILE, SHIM_FILE
 
 APPS_DIR = Path(__file__).resolve().parent / "apps"
+LISTEN_FDS = Path(__file__).resolve().parent / "listen_fds.py"
 # FLEET_TEST_NODE runs the suite under another node, e.g. Debian's Node 18.
 NODE = os.environ.get("FLEET_TEST_NODE") or shutil.which("node") or "/usr/bin/node"
 
@@ -81,30 +83,65 @@ class Releases:
         return self.current / "server.js"
 
 
-class Runtime:
-    """One primary started as the systemd unit would, minus systemd."""
+class HeldSocket:
+    """A listening socket on 127.0.0.1 that the test holds, as a systemd socket unit does: each
+    process started with it gets it as systemd passes it (listen_fds.py), and it stays open while
+    they come and go."""
 
-    def __init__(self, base: Path, entry: Path, port: int, workers: int | None, env: dict[str, str]):
-        self.port = port
+    def __init__(self):
+        self.socket = socket.socket()
+        self.socket.bind(("127.0.0.1", 0))
+        self.socket.listen(128)
+        self.port = self.socket.getsockname()[1]
+
+    def command(self, argv: list[str]) -> list[str]:
+        return [sys.executable, str(LISTEN_FDS), str(self.socket.fileno()), *argv]
+
+    def close(self) -> None:
+        self.socket.close()
+
+
+class Runtime:
+    """One primary (or, with shim=True, one single process under the socket shim) started as the systemd
+    unit would, minus systemd; with `held`, passed the socket it holds, as the unit's socket unit does."""
+
+    def __init__(self, base: Path, entry: Path, port: int, workers: int | None, env: dict[str, str],
+                 held: HeldSocket | None = None, shim: bool = False):
+        self.port = held.port if held else port
+        self.held = held
         self.state_dir = base / "run"
         self.log_path = base / "runtime.log"
         self.env = {
             **os.environ,
-            "PORT": str(port),
+            "PORT": str(self.port),
             "FLEET_STATE_DIR": str(self.state_dir),
             **env,
         }
         if workers is not None:
             self.env["FLEET_WORKERS"] = str(workers)
+        self.argv = [NODE, "--require", str(SHIM_FILE), str(entry)] if shim else [NODE, str(RUNTIME_FILE), str(entry)]
+        self.cwd = entry.parent
         self._log_file = open(self.log_path, "wb")
-        self.process = subprocess.Popen(
-            [NODE, str(RUNTIME_FILE), str(entry)],
-            cwd=entry.parent,
+        self.process = self._start()
+
+    def _start(self) -> subprocess.Popen:
+        argv = self.held.command(self.argv) if self.held else self.argv
+        return subprocess.Popen(
+            argv,
+            cwd=self.cwd,
             env=self.env,
             stdout=self._log_file,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            pass_fds=(self.held.socket.fileno(),) if self.held else (),
         )
+
+    def restart(self, timeout: float = 15.0) -> int:
+        """What `systemctl restart` does: SIGTERM, wait for the exit, start again; the exit code."""
+        self.process.send_signal(signal.SIGTERM)
+        code = self.process.wait(timeout=timeout)
+        self.process = self._start()
+        return code
 
     def log(self) -> str:
         return self.log_path.read_text()
@@ -144,6 +181,8 @@ class Runtime:
         return self.process.wait(timeout=timeout)
 
     def cleanup(self) -> None:
+        if self.held:
+            self.held.close()
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:
