@@ -1,8 +1,9 @@
 """Render the files a host needs from the app and the decision: pure text in, text out.
 
 The systemd unit comes from templates/fleet-app.service.j2 (one template for
-both modes); the environment file is rendered here because its quoting rules
-are systemd's, not a template's concern.
+both modes), its socket unit from templates/fleet-app.socket.j2; the
+environment file is rendered here because its quoting rules are systemd's, not
+a template's concern.
 """
 
 import functools
@@ -14,13 +15,14 @@ from fleetctl.inventory import AppSpec
 from fleetctl.inventory.app import DEFAULT_SLICE
 from fleetctl.policy import Decision
 from fleetctl.resources import templates_dir
-from fleetctl.runtime import INSTALLED_RUNTIME_PATH
+from fleetctl.runtime import INSTALLED_RUNTIME_PATH, INSTALLED_SHIM_PATH
 from fleetctl.templating import environment
 
 if TYPE_CHECKING:
     import jinja2
 
 UNIT_TEMPLATE = "fleet-app.service.j2"
+SOCKET_TEMPLATE = "fleet-app.socket.j2"
 NODE_PATH = "/usr/bin/node"
 # How systemd asks the cluster runtime for a zero-downtime rolling reload.
 # The arguments after the runtime file, in one place so they can change with it.
@@ -36,13 +38,16 @@ RUNTIME_MARGIN_S = 5
 _PLAIN_WORD = re.compile(r"[A-Za-z0-9_./@+=:,-]+")
 
 
-def render_unit(app: AppSpec, decision: Decision, runtime_path: str = INSTALLED_RUNTIME_PATH, node_path: str = NODE_PATH) -> str:
+def render_unit(app: AppSpec, decision: Decision, runtime_path: str = INSTALLED_RUNTIME_PATH,
+                node_path: str = NODE_PATH, shim_path: str = INSTALLED_SHIM_PATH) -> str:
     """The systemd unit (fleet-<app>.service) running ``app`` as ``decision`` says."""
     clustered = decision.mode is Mode.CLUSTER
     if clustered and decision.scheduling is None:
         raise ValueError(f"a cluster decision needs scheduling {' or '.join(Scheduling)}, got {decision.scheduling!r}")
     if clustered:
-        exec_start = [node_path, runtime_path, app.entry_path]
+        exec_start = [node_path, runtime_path, app.entry_path]  # the runtime requires the shim itself
+    elif app.socket:
+        exec_start = [node_path, "--require", shim_path, app.entry_path]
     else:
         exec_start = [node_path, app.entry_path]
     context = {
@@ -61,6 +66,7 @@ def render_unit(app: AppSpec, decision: Decision, runtime_path: str = INSTALLED_
             ("FLEET_RELOAD_TIMEOUT_MS", str(runtime_allowance_ms(app.reload_timeout))),
         ],
         "exec_start": exec_start,
+        "socket_unit": app.socket_unit_name if app.socket else None,
         "exec_reload": [node_path, runtime_path, *RELOAD_ARGUMENTS],
         "writable_paths": [app.shared, *app.writable_paths],
         "start_limit_interval_sec": START_LIMIT_INTERVAL_SEC,
@@ -81,6 +87,13 @@ def runtime_allowance_ms(systemd_seconds: float) -> int:
     (FLEET_RELOAD_TIMEOUT_MS) before systemd's TimeoutStartSec, which bounds ExecReload, kills it.
     """
     return int(max(systemd_seconds / 2, systemd_seconds - RUNTIME_MARGIN_S) * 1000)
+
+
+def render_socket_unit(app: AppSpec) -> str | None:
+    """The socket unit (fleet-<app>.socket) holding the app's port, or None when fleet_app_socket is false."""
+    if not app.socket:
+        return None
+    return _template_environment().get_template(SOCKET_TEMPLATE).render({"app": app})
 
 
 def render_env_file(app: AppSpec) -> str:

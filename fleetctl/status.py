@@ -24,6 +24,7 @@ class HostStatus:
     restarts: int | None
     uptime_s: float | None
     error: str | None = None
+    socket: str | None = None  # "listening on [::]:3000", or the socket unit's state; None without one
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -51,12 +52,26 @@ def parse_status(host: str, raw: str) -> HostStatus:
     if active == "active" and entered.isdigit() and int(entered) > 0 and sections.get("uptime"):
         uptime = max(0.0, float(sections["uptime"].split()[0]) - int(entered) / 1e6)
     return HostStatus(host, service, current.rsplit("/", 1)[-1] if current else None, mode, alive, expected,
-                      restarts, uptime)
+                      restarts, uptime, socket=_socket(sections.get("socket", "")))
+
+
+def _socket(raw: str) -> str | None:
+    """The socket unit's state from `systemctl show`: whether it listens, and where."""
+    lines = raw.splitlines()
+    show = dict(line.split("=", 1) for line in lines if "=" in line)
+    if show.get("LoadState", "not-found") == "not-found":
+        return None
+    if show.get("ActiveState") == "active":
+        # One Listen= line per address: "[::]:3000 (Stream)"
+        addresses = [line.split("=", 1)[1].rsplit(" (", 1)[0] for line in lines if line.startswith("Listen=")]
+        return f"listening on {', '.join(addresses)}" if addresses else "listening"
+    active = show.get("ActiveState", "unknown")
+    return f"{active} ({show['SubState']})" if show.get("SubState") else active
 
 
 def host_status(host: Host, trust_on_first_use: bool = False) -> HostStatus:
     app = host.app
-    arguments = [app.root, app.unit_name, app.process_file, app.runtime_state_file]
+    arguments = [app.root, app.unit_name, app.process_file, app.runtime_state_file, app.socket_unit_name]
     try:
         with connect(host.connection, trust_on_first_use=trust_on_first_use) as transport:
             raw = transport.run(arguments, script=script("status.sh"), timeout=60).stdout

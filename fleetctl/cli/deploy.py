@@ -204,7 +204,8 @@ def rollback_command(inventory: Path, limit: str | None, forks: int, as_json: bo
 @json_option
 @tofu_option
 def status_command(inventory: Path, limit: str | None, forks: int, as_json: bool, trust_on_first_use: bool) -> None:
-    """Per host with an app: the service's state, current release, mode, workers alive/expected, restarts and uptime."""
+    """Per host with an app: the service's state, current release, mode, workers alive/expected, restarts, uptime
+    and whether its socket listens."""
     hosts = [host for host in select_hosts(inventory, limit) if host.app]
     if not hosts:
         raise bad_input(f"{inventory}: no selected host has an app (fleet_app_name)")
@@ -212,16 +213,16 @@ def status_command(inventory: Path, limit: str | None, forks: int, as_json: bool
     if as_json:
         click.echo(json.dumps([row.to_dict() for row in rows], indent=2))
     else:
-        table = Table("host", "service", "release", "mode", "workers", "restarts", "uptime", box=box.SIMPLE_HEAD,
-                      title="fleetctl status", title_justify="left")
+        table = Table("host", "service", "release", "mode", "workers", "restarts", "uptime", "socket",
+                      box=box.SIMPLE_HEAD, title="fleetctl status", title_justify="left")
         for row in rows:
             if row.error:
-                table.add_row(row.host, f"[red]{row.error}[/]", "", "", "", "", "")
+                table.add_row(row.host, f"[red]{row.error}[/]", "", "", "", "", "", "")
                 continue
             workers = f"{row.workers_alive}/{row.workers_expected}" if row.workers_expected else "-"
             uptime = f"{row.uptime_s:.0f}s" if row.uptime_s is not None else "-"
             table.add_row(row.host, row.service, row.release or "-", row.mode or "-", workers,
-                          str(row.restarts if row.restarts is not None else "-"), uptime)
+                          str(row.restarts if row.restarts is not None else "-"), uptime, row.socket or "-")
         out().print(table)
     if any(row.error or not row.service.startswith("active") for row in rows):
         raise click.exceptions.Exit(EXIT_HOST_FAILED)

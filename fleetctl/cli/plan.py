@@ -43,7 +43,7 @@ def _probe_progress(total: int):
 @limit_option
 @forks_option
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON (one object per host).")
-@click.option("--units", is_flag=True, help="Also print each host's rendered systemd unit.")
+@click.option("--units", is_flag=True, help="Also print each host's rendered systemd units (service and socket).")
 @click.option("--detailed-exitcode", is_flag=True,
               help="Exit 0 when a deploy would change nothing, 2 when it would change something, 1 on any error "
                    "(a host failed, or bad input).")
@@ -180,6 +180,8 @@ def _print_units(rows: list[HostPlan]) -> None:
             out().print(f"\n# {row.host}: {note}", markup=False)
         else:
             out().print(f"\n# {row.host}\n{row.unit}", markup=False, highlight=False)
+            if row.socket_unit is not None:
+                out().print(f"# {row.host}: its socket unit\n{row.socket_unit}", markup=False, highlight=False)
 
 
 @click.command("facts")

@@ -20,11 +20,12 @@ class FileDiff:
     diff: str  # a unified diff ("" when the file would not change); never a secret value
 
 
-def unified(path: str, installed: str | None, desired: str) -> str:
-    """The unified diff from the installed text (None: no such file) to the desired one."""
+def unified(path: str, installed: str | None, desired: str | None) -> str:
+    """The unified diff from the installed text to the desired one (None: no such file, or to be removed)."""
     return "".join(difflib.unified_diff(
-        (installed or "").splitlines(keepends=True), desired.splitlines(keepends=True),
-        fromfile=f"{path} (on host)" if installed is not None else "/dev/null", tofile=f"{path} (new)",
+        (installed or "").splitlines(keepends=True), (desired or "").splitlines(keepends=True),
+        fromfile=f"{path} (on host)" if installed is not None else "/dev/null",
+        tofile=f"{path} (new)" if desired is not None else "/dev/null",
     ))
 
 

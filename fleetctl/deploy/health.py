@@ -19,7 +19,7 @@ class HealthResult:
 
 def health_check_argv(app: AppSpec, process: RunningProcess, release_id: str) -> list[str]:
     return ["node", "-e", script("health-check.js"), "--", app.unit_name, str(app.port), app.health_path,
-            process.mode.value, str(process.workers), release_id, app.runtime_state_file, app.current]
+            process.mode.value, str(process.workers), release_id, app.runtime_state_file, app.current, app.user]
 
 
 def wait_healthy(transport: Transport, app: AppSpec, process: RunningProcess, release_id: str,

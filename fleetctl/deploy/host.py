@@ -151,7 +151,9 @@ class HostDeploy:
             return "a first deploy, so no earlier release to return to: the host is left as it was before it"
         self.report(f"rolling back to release {before.current}")
         now = read_host_state(self.transport, self.app)
+        # The units as they were: a host deployed before it had a socket unit gets none again.
         restore = replace(desired, release_id=before.current, archive=None, unit=before.unit or desired.unit,
+                          socket_unit=before.socket_unit if before.unit else desired.socket_unit,
                           process=before.process or desired.process)
         changes = host_changes(restore, now, previous_after=before.previous or "",
                                files=restore_steps(self.previous_files))

@@ -6,7 +6,7 @@ from fleetctl.domain import Mode, RunningProcess
 from fleetctl.facts.sections import split_sections
 from fleetctl.inventory import AppSpec
 from fleetctl.remote import script
-from fleetctl.runtime import INSTALLED_RUNTIME_PATH
+from fleetctl.runtime import INSTALLED_RUNTIME_PATH, INSTALLED_SHIM_PATH
 from fleetctl.transport import Transport
 
 
@@ -25,6 +25,10 @@ class HostState:
     # "" when the host has no record of it, None when not read (older callers, tests).
     activated: str | None = None
     process: str | None = None  # the installed process file's text (RunningProcess as JSON)
+    socket_unit: str | None = None  # the installed socket unit's text
+    socket_active: str = "inactive"  # systemctl is-active of the socket unit
+    socket_enabled: bool = False
+    shim_sha256: str | None = None
 
     @property
     def installed(self) -> bool:
@@ -42,7 +46,7 @@ class HostState:
 
 def state_arguments(app: AppSpec) -> list[str]:
     return [app.root, app.unit_path, app.env_file, INSTALLED_RUNTIME_PATH, app.user, app.unit_name,
-            app.process_file]
+            app.process_file, app.socket_unit_path, app.socket_unit_name, INSTALLED_SHIM_PATH]
 
 
 def read_host_state(transport: Transport, app: AppSpec) -> HostState:
@@ -69,6 +73,10 @@ def parse_host_state(raw: str) -> HostState:
         active=sections.get("active", "").strip() or "inactive",
         enabled=sections.get("enabled", "").strip() == "enabled",
         activated=_activated(sections.get("activated")),
+        socket_unit=(sections.get("socket_unit") or None) and sections["socket_unit"] + "\n",
+        socket_active=sections.get("socket_active", "").strip() or "inactive",
+        socket_enabled=sections.get("socket_enabled", "").strip() == "enabled",
+        shim_sha256=sections.get("shim_sha256") or None,
     )
 
 

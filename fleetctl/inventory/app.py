@@ -26,6 +26,7 @@ class AppSpec:
     slice: str = DEFAULT_SLICE  # the systemd slice its service runs in (fleet_app_slice)
     stop_timeout: float = 30  # seconds systemd gives a stop (fleet_stop_timeout)
     reload_timeout: float = 300  # seconds systemd gives a reload (fleet_reload_timeout)
+    socket: bool = True  # systemd holds the port in fleet-<name>.socket and passes it to the app
 
     @property
     def group(self) -> str:
@@ -65,6 +66,14 @@ class AppSpec:
     @property
     def unit_path(self) -> str:
         return f"{UNIT_DIR}/{self.unit_name}"
+
+    @property
+    def socket_unit_name(self) -> str:
+        return f"fleet-{self.name}.socket"
+
+    @property
+    def socket_unit_path(self) -> str:
+        return f"{UNIT_DIR}/{self.socket_unit_name}"
 
     @property
     def process_file(self) -> str:

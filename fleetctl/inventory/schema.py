@@ -71,6 +71,12 @@ FLEET_VARIABLES: tuple[Variable, ...] = (
     ),
     Variable("fleet_app_port", Integer(1, 65535), 3000, "Port the app listens on (passed as PORT)."),
     Variable(
+        "fleet_app_socket", Boolean(), True,
+        "systemd holds fleet_app_port in the socket unit fleet-<name>.socket and the app's listen(PORT) takes it,"
+        " so connections wait instead of being refused while the app restarts; false: the app binds the port"
+        " itself.",
+    ),
+    Variable(
         "fleet_app_health_path", Text(r"/[^\s]*", "an HTTP path starting with '/'"), "/healthz",
         "HTTP path that answers 2xx when the app is healthy.",
     ),

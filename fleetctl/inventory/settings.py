@@ -62,6 +62,7 @@ def app_settings(variables: Mapping) -> AppSpec | None:
         slice=variables["fleet_app_slice"],
         stop_timeout=variables["fleet_stop_timeout"],
         reload_timeout=variables["fleet_reload_timeout"],
+        socket=variables["fleet_app_socket"],
     )
 
 

@@ -24,9 +24,9 @@ from fleetctl.inventory import Host
 from fleetctl.inventory.app import DEFAULT_SLICE
 from fleetctl.plan.releases import AppRelease, Connect, ReleasePlan, plan_release
 from fleetctl.policy import Decision, DecisionTable, PolicyError, decide, load_table
-from fleetctl.render import render_env_file, render_process, render_unit
+from fleetctl.render import render_env_file, render_process, render_socket_unit, render_unit
 from fleetctl.roles.render import NO_ROLES, HostRoles
-from fleetctl.runtime import RUNTIME_FILE
+from fleetctl.runtime import RUNTIME_FILE, SHIM_FILE
 from fleetctl.transport import Transport, TransportError
 
 
@@ -38,6 +38,7 @@ class HostPlan:
     facts: Facts | None = None
     decision: Decision | None = None
     unit: str | None = None  # None when the host has no fleet_app_name
+    socket_unit: str | None = None  # None also when fleet_app_socket is false
     error: str | None = None
     raw_probe: str = ""
     release_id: str | None = None  # the release a deploy would bring
@@ -65,6 +66,7 @@ class HostPlan:
             "memory_max_mb": decision.memory_max_mb if decision else None,
             "facts": facts.to_dict() if facts else None,
             "unit": self.unit,
+            "socket_unit": self.socket_unit,
             "roles": list(self.roles.roles),
             "deploy": deploy_document(self.release_id, self.changes, self.roles, self.host),
             "artifact": self.release_plan.to_dict(self.host) if self.release_plan else None,
@@ -112,7 +114,8 @@ def decide_host(host: Host, facts: Facts, table: DecisionTable) -> HostPlan:
     except PolicyError as error:
         return HostPlan(host.name, facts=facts, error=f"{host.name}: {error}")
     unit = render_unit(host.app, decision) if host.app else None
-    return HostPlan(host.name, facts=facts, decision=decision, unit=unit)
+    socket_unit = render_socket_unit(host.app) if host.app else None
+    return HostPlan(host.name, facts=facts, decision=decision, unit=unit, socket_unit=socket_unit)
 
 
 @functools.cache
@@ -122,14 +125,20 @@ def runtime_bytes() -> bytes:
     return RUNTIME_FILE.read_bytes()
 
 
+@functools.cache
+def shim_bytes() -> bytes:
+    """The socket shim's file, read once, as the runtime's."""
+    return SHIM_FILE.read_bytes()
+
+
 def desired_state(host: Host, decision: Decision, unit: str, release_id: str, archive: bytes | None,
                   roles: HostRoles = NO_ROLES) -> DesiredState:
     """What the host should run after a deploy; archive: its platform's artifact (None: already on the host)."""
     app = host.app
     return DesiredState(
         app=app, decision=decision, release_id=release_id, archive=archive, unit=unit,
-        process=render_process(decision), env=render_env_file(app), runtime=runtime_bytes(),
-        role_files=roles.files,
+        socket_unit=render_socket_unit(app), process=render_process(decision), env=render_env_file(app),
+        runtime=runtime_bytes(), shim=shim_bytes(), role_files=roles.files,
     )
 
 
@@ -225,12 +234,15 @@ def service_slices(hosts: Sequence[Host]) -> dict[str, str]:
 
 
 def app_file_diffs(desired: DesiredState, state: HostState, texts: Mapping[str, str]) -> tuple[FileDiff, ...]:
-    """The unit, the environment file (values masked) and the process file a deploy would write, against the
-    host's; texts: what the plan read of them."""
+    """The units, the environment file (values masked) and the process file a deploy would write (or remove),
+    against the host's; texts: what the plan read of them."""
     app = desired.app
     diffs = []
     if state.unit != desired.unit:
         diffs.append(FileDiff(app.unit_path, unified(app.unit_path, state.unit, desired.unit)))
+    if state.socket_unit != desired.socket_unit:
+        diffs.append(FileDiff(app.socket_unit_path,
+                              unified(app.socket_unit_path, state.socket_unit, desired.socket_unit)))
     if state.env_sha256 != sha256_text(desired.env):
         installed = texts.get(app.env_file)
         diffs.append(FileDiff(app.env_file, unreadable_diff(app.env_file) if state.env_sha256 and installed is None

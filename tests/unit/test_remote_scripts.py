@@ -1,12 +1,14 @@
 """The programs in fleetctl/remote run for real, in temporary folders, under every shell a host may have."""
 
 import dataclasses
+import getpass
 import hashlib
 import http.server
 import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import threading
 from pathlib import Path
@@ -69,19 +71,22 @@ def test_undo_first_deploy_leaves_the_host_as_before_but_keeps_data(shell, tmp_p
     (root / ".activated").write_text("r1\n")
     etc.mkdir()
     files = [etc / "fleet-app.service", etc / "app.process.json", etc / "app.env"]
-    for file in files:
+    socket_unit = etc / "fleet-app.socket"
+    for file in (*files, socket_unit):
         file.write_text("x")
     log = tmp_path / "calls.log"
     folder = path_of(tmp_path, "rm", "rmdir")
     fake_commands(folder, log, "systemctl", "userdel", "id")
     done = run_script(shell, "undo-first-deploy.sh", "fleet-app.service", *map(str, files), str(root), "r1",
-                      "app", "yes", path=folder)
+                      "app", "yes", "fleet-app.socket", str(socket_unit), path=folder)
     assert done.returncode == 0, done.stderr
-    assert not any(file.exists() for file in files)
+    assert not any(file.exists() for file in (*files, socket_unit))
     left = sorted(str(path.relative_to(root)) for path in root.rglob("*"))
     assert left == (["shared", "shared/uploads.db"] if data_in_shared else [])
     calls = log.read_text().splitlines()
-    assert calls[:2] == ["systemctl cat fleet-app.service", "systemctl disable --now --quiet fleet-app.service"]
+    # Socket and service stop in one transaction: a connection cannot start the service again meanwhile.
+    assert calls[:3] == ["systemctl cat fleet-app.socket", "systemctl cat fleet-app.service",
+                         "systemctl disable --now --quiet fleet-app.socket fleet-app.service"]
     assert "systemctl daemon-reload" in calls and "userdel app" in calls
 
 
@@ -333,10 +338,10 @@ def test_status_prints_every_section_without_systemctl(shell, tmp_path):
     state.write_text(json.dumps({"workers": workers}, indent=2) + "\n")  # as the runtime writes it
 
     done = run_script(shell, "status.sh", str(root), "fleet-hello.service", str(process), str(state),
-                      path=path_of(tmp_path, "readlink", "cat"))
+                      "fleet-hello.socket", path=path_of(tmp_path, "readlink", "cat"))
     assert done.returncode == 0, done.stderr
     assert [line for line in done.stdout.splitlines() if line.startswith("==> ")] == [
-        f"==> {name} <==" for name in ("status", "current", "show", "uptime", "process", "runtime", "end")]
+        f"==> {name} <==" for name in ("status", "current", "show", "uptime", "process", "runtime", "socket", "end")]
     assert parse_status("here", done.stdout) == HostStatus(
         "here", service="unknown", release="r2", mode=Mode.CLUSTER, workers_alive=1, workers_expected=2,
         restarts=1, uptime_s=None)
@@ -530,7 +535,8 @@ def app_port():
     server.shutdown()
 
 
-def run_health_check(tmp_path: Path, active: str, port: int, ready_workers: int) -> subprocess.CompletedProcess:
+def run_health_check(tmp_path: Path, active: str, port: int, ready_workers: int,
+                     app_user: str = "nobody") -> subprocess.CompletedProcess:
     """health-check.js on a clustered app that wants 2 workers on release r2; systemctl says the unit is `active`."""
     fake = tmp_path / "fake-bin"
     fake.mkdir()
@@ -541,7 +547,7 @@ def run_health_check(tmp_path: Path, active: str, port: int, ready_workers: int)
                for n in range(2)]
     state.write_text(json.dumps({"workers": workers}))
     argv = ["node", "-e", script("health-check.js"), "--", "fleet-hello.service", str(port), "/healthz", "cluster",
-            "2", "r2", str(state), "/opt/hello/current"]
+            "2", "r2", str(state), "/opt/hello/current", app_user]
     return subprocess.run(argv, capture_output=True, text=True, timeout=30,
                           env=dict(os.environ, PATH=f"{fake}{os.pathsep}{os.environ['PATH']}"))
 
@@ -558,6 +564,22 @@ def test_health_check_passes_a_clustered_app_with_its_workers_ready_that_answers
 def test_health_check_fails_with_its_reason(tmp_path, app_port, active, ready, reason):
     done = run_health_check(tmp_path, active, app_port, ready_workers=ready)
     assert (done.returncode, done.stdout) == (1, reason + "\n"), done.stderr
+
+
+def test_health_check_names_the_port_the_app_listens_on_when_nothing_answers_on_its_own(tmp_path, app_port):
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        fleet_port = probe.getsockname()[1]
+    # The app (this test's user) listens on app_port, not on fleet_app_port.
+    done = run_health_check(tmp_path, "active", fleet_port, ready_workers=2, app_user=getpass.getuser())
+    assert done.returncode == 1, done.stderr
+    assert done.stdout.startswith(f"GET /healthz: connect ECONNREFUSED 127.0.0.1:{fleet_port}; nothing accepts "
+                                  f"connections on fleet_app_port {fleet_port}, and the app listens on port ")
+    assert str(app_port) in done.stdout.rsplit("listens on port ", 1)[1].rstrip("\n").split(", ")
+    # Another user's sockets are not the app's: no ports named.
+    (tmp_path / "other").mkdir()
+    other = run_health_check(tmp_path / "other", "active", fleet_port, ready_workers=2, app_user="nobody")
+    assert other.stdout == f"GET /healthz: connect ECONNREFUSED 127.0.0.1:{fleet_port}\n"
 
 
 # --- every script: parsed by each shell, clean under shellcheck -------------------------

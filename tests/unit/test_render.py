@@ -1,4 +1,4 @@
-"""The systemd unit and environment file rendered from an app and a decision."""
+"""The systemd units (service and socket) and environment file rendered from an app and a decision."""
 
 import os
 import subprocess
@@ -11,7 +11,7 @@ import pytest
 from fleetctl.domain import Mode, Scheduling
 from fleetctl.inventory import AppSpec, load_inventory
 from fleetctl.policy import Decision, decide, load_table
-from fleetctl.render import NODE_PATH, quote_word, render_env_file, render_unit
+from fleetctl.render import NODE_PATH, quote_word, render_env_file, render_socket_unit, render_unit
 from fleetctl.runtime import INSTALLED_RUNTIME_PATH
 
 SHOP = AppSpec(name="shop", user="shop", entry="server.js", port=3000, writable_paths=("/var/lib/shop",))
@@ -104,9 +104,12 @@ def test_cluster_decision_without_scheduling_is_refused():
         render_unit(SHOP, broken)
 
 
-def test_single_unit_runs_node_on_the_entry_file():
+def test_single_unit_runs_node_on_the_entry_file_with_the_socket_shim():
     unit = render_unit(SHOP, SINGLE)
-    assert one(unit, "Service", "ExecStart") == "/usr/bin/node /opt/shop/current/server.js"
+    assert one(unit, "Service", "ExecStart") == (
+        "/usr/bin/node --require /opt/fleet/runtime/socket-shim.js /opt/shop/current/server.js")
+    bare = render_unit(AppSpec(name="shop", user="shop", socket=False), SINGLE)
+    assert one(bare, "Service", "ExecStart") == "/usr/bin/node /opt/shop/current/server.js"
     assert values(unit, "Service", "Environment") == ['"PORT=3000" "NODE_ENV=production"']
     assert "FLEET_WORKERS" not in unit
     assert values(unit, "Service", "ExecReload") == []
@@ -193,13 +196,15 @@ VERIFY_NODE = NODE_PATH if os.access(NODE_PATH, os.X_OK) else sys.executable
 
 
 @pytest.mark.parametrize("decision", [SINGLE, CLUSTER], ids=["single", "cluster"])
-def test_systemd_analyze_verify_accepts_the_unit(tmp_path, decision):
+def test_systemd_analyze_verify_accepts_the_units(tmp_path, decision):
     unit_file = tmp_path / SHOP.unit_name
     unit_file.write_text(render_unit(SHOP, decision, runtime_path=INSTALLED_RUNTIME_PATH, node_path=VERIFY_NODE))
+    socket_file = tmp_path / SHOP.socket_unit_name
+    socket_file.write_text(render_socket_unit(SHOP))
     result = subprocess.run(
-        ["systemd-analyze", "verify", str(unit_file)], capture_output=True, text=True, timeout=60
+        ["systemd-analyze", "verify", str(socket_file), str(unit_file)], capture_output=True, text=True, timeout=60
     )
-    complaints = [line for line in result.stderr.splitlines() if SHOP.unit_name in line]
+    complaints = [line for line in result.stderr.splitlines() if SHOP.name in line]
     assert result.returncode == 0, result.stderr
     assert complaints == []
 
@@ -208,3 +213,28 @@ def test_a_slice_other_than_systems_is_named_in_the_unit():
     assert values(render_unit(SHOP, SINGLE), "Service", "Slice") == []  # system.slice: systemd's default
     web = AppSpec(name="shop", user="shop", slice="fleet-web.slice")
     assert one(render_unit(web, CLUSTER), "Service", "Slice") == "fleet-web.slice"
+# --- the socket unit ------------------------------------------------------------------
+
+
+def test_the_socket_unit_holds_the_apps_port_for_its_service():
+    socket = render_socket_unit(SHOP)
+    assert one(socket, "Socket", "ListenStream") == "3000"
+    assert one(socket, "Socket", "BindIPv6Only") == "both"  # every address, as Node's listen(PORT) binds
+    assert one(socket, "Socket", "Accept") == "no"  # one socket passed to the one service
+    assert one(socket, "Socket", "Service") == "fleet-shop.service"
+    assert "ReusePort" not in socket  # no other process may take a share of the port
+    assert one(socket, "Install", "WantedBy") == "sockets.target"
+    assert socket.endswith("WantedBy=sockets.target\n") and not socket.endswith("\n\n")
+
+
+def test_the_service_requires_its_socket_and_starts_after_it(unit):
+    assert one(unit, "Unit", "Requires") == "fleet-shop.socket"
+    assert values(unit, "Unit", "After") == ["network-online.target", "fleet-shop.socket"]
+
+
+def test_without_a_socket_there_is_no_socket_unit_and_the_service_does_not_require_one():
+    bare = AppSpec(name="shop", user="shop", socket=False)
+    assert render_socket_unit(bare) is None
+    for decision in (SINGLE, CLUSTER):
+        unit = render_unit(bare, decision)
+        assert ".socket" not in unit and "socket-shim" not in unit and values(unit, "Unit", "Requires") == []

@@ -43,10 +43,10 @@ TWO_READY = runtime_state(worker(0, 1), worker(1, 2))
 
 
 def status_output(current: str = f"releases/{RELEASE}\n", show: str = ACTIVE, uptime: str = UPTIME,
-                  process: str = CLUSTER_PROCESS, runtime: str = TWO_READY) -> str:
+                  process: str = CLUSTER_PROCESS, runtime: str = TWO_READY, socket: str = "") -> str:
     """What the status script prints: each section's header, then the output of its command (maybe none)."""
     sections = [("status", "fleetctl-status 1\n"), ("current", current), ("show", show), ("uptime", uptime),
-                ("process", process), ("runtime", runtime), ("end", "")]
+                ("process", process), ("runtime", runtime), ("socket", socket), ("end", "")]
     return "".join(f"==> {name} <==\n{body}" for name, body in sections)
 
 
@@ -121,4 +121,18 @@ def test_truncated_output_is_refused():
 def test_status_as_json_has_every_field():
     assert parse_status("web1", status_output()).to_dict() == {
         "host": "web1", "service": "active (running)", "release": RELEASE, "mode": "cluster", "workers_alive": 2,
-        "workers_expected": 2, "restarts": 0, "uptime_s": pytest.approx(345.0), "error": None}
+        "workers_expected": 2, "restarts": 0, "uptime_s": pytest.approx(345.0), "error": None, "socket": None}
+
+
+# systemctl show fleet-shop.socket -p LoadState -p ActiveState -p SubState -p Listen
+SOCKET_RUNNING = "LoadState=loaded\nActiveState=active\nSubState=running\nListen=[::]:3000 (Stream)\n"
+SOCKET_FAILED = "LoadState=loaded\nActiveState=failed\nSubState=failed\nListen=[::]:3000 (Stream)\n"
+NO_SOCKET = "LoadState=not-found\nActiveState=inactive\nSubState=dead\n"
+
+
+def test_the_socket_shows_where_it_listens_or_its_state():
+    assert parse_status("web1", status_output(socket=SOCKET_RUNNING)).socket == "listening on [::]:3000"
+    listening = SOCKET_RUNNING.replace("SubState=running", "SubState=listening")  # the service is not running
+    assert parse_status("web1", status_output(socket=listening)).socket == "listening on [::]:3000"
+    assert parse_status("web1", status_output(socket=SOCKET_FAILED)).socket == "failed (failed)"
+    assert parse_status("web1", status_output(socket=NO_SOCKET)).socket is None  # fleet_app_socket: false

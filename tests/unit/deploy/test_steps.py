@@ -12,18 +12,19 @@ from fleetctl.domain import Activation, Mode, Scheduling
 from fleetctl.inventory import AppSpec
 from fleetctl.policy import Decision
 from fleetctl.remote import script
-from fleetctl.render import render_env_file, render_process, render_unit
+from fleetctl.render import render_env_file, render_process, render_socket_unit, render_unit
 
 
 APP = AppSpec(name="hello", user="hello", env=(("API_TOKEN", "s3cret-value"),))
 CLUSTER = Decision(Mode.CLUSTER, 2, Scheduling.RR, "a server", "vm-or-server", 576)
 SINGLE = Decision(Mode.SINGLE, 1, None, "a pi", "pi", 320)
 RUNTIME = b"// runtime"
+SHIM = b"// shim"
 
 
-def desired(decision=CLUSTER, release="r2", archive=b"tar"):
-    return DesiredState(APP, decision, release, archive, render_unit(APP, decision),
-                        render_process(decision), render_env_file(APP), RUNTIME)
+def desired(decision=CLUSTER, release="r2", archive=b"tar", app=APP):
+    return DesiredState(app, decision, release, archive, render_unit(app, decision), render_socket_unit(app),
+                        render_process(decision), render_env_file(app), RUNTIME, SHIM)
 
 
 FRESH = HostState(None, None, (), None, None, None, False, "inactive", False)
@@ -31,7 +32,9 @@ FRESH = HostState(None, None, (), None, None, None, False, "inactive", False)
 
 def running(want: DesiredState, current="r1", releases=("r1",)) -> HostState:
     return HostState(current, None, releases, want.unit, sha256_text(want.env), sha256_text(RUNTIME), True,
-                     "active", True, process=want.process)
+                     "active", True, process=want.process, socket_unit=want.socket_unit,
+                     socket_active="active" if want.socket_unit else "inactive",
+                     socket_enabled=want.socket_unit is not None, shim_sha256=sha256_text(SHIM))
 
 
 def summaries(changes):
@@ -42,12 +45,15 @@ def test_first_deploy_sets_everything_up_and_restarts():
     changes = host_changes(desired(), FRESH)
     assert summaries(changes) == [
         "create system user hello", "create the app's folders", "create /opt/hello/shared, writable by hello",
-        "install the cluster runtime", "upload release r2", "unpack release r2", "write /etc/fleet/hello.env",
-        "write fleet-hello.service", "reload systemd's units", "write /etc/fleet/hello.process.json",
-        "enable fleet-hello.service", "switch current to r2", "restart fleet-hello.service",
+        "install the cluster runtime", "install the socket shim", "upload release r2", "unpack release r2",
+        "write /etc/fleet/hello.env", "write fleet-hello.socket", "write fleet-hello.service",
+        "reload systemd's units", "write /etc/fleet/hello.process.json", "enable fleet-hello.service",
+        "enable fleet-hello.socket", "switch current to r2", "restart fleet-hello.socket and fleet-hello.service",
     ]
     assert changes.release_action == "upload" and changes.activation == "restart"
-    assert changes.unit_diff.startswith("--- /dev/null")
+    assert changes.unit_diff.startswith("--- /dev/null\n+++ /etc/systemd/system/fleet-hello.service (new)")
+    assert "+++ /etc/systemd/system/fleet-hello.socket (new)\n" in changes.unit_diff
+    assert "+ListenStream=3000\n" in changes.unit_diff
 
 
 def test_new_release_on_a_clustered_host_with_the_same_unit_is_a_zero_downtime_reload():
@@ -134,8 +140,7 @@ def test_a_missing_process_file_is_written_without_a_restart():
 
 
 def installed(want: DesiredState, current: str, activated: str | None) -> HostState:
-    state = HostState(current, "r1", ("r2", "r1"), want.unit, sha256_text(want.env), sha256_text(RUNTIME), True,
-                      "active", True, process=want.process)
+    state = replace(running(want, current, ("r2", "r1")), previous="r1")
     return replace(state, activated=activated)
 
 
@@ -177,10 +182,17 @@ def test_a_state_read_without_the_record_changes_nothing():
 
 def test_the_marker_names_the_runtime_only_for_a_clustered_unit():
     single = installed(desired(SINGLE), "r2", None)
-    assert host_marker(single).endswith(" -")
+    assert host_marker(single).split()[3] == "-"
     cluster = installed(desired(), "r2", None)
-    assert host_marker(cluster).endswith(sha256_text(RUNTIME))
+    assert host_marker(cluster).split()[3] == sha256_text(RUNTIME)
     assert mark_activated_command(APP, host_marker(cluster)).argv == ("/opt/hello", host_marker(cluster))
+
+
+def test_the_marker_names_the_socket_unit_and_the_shim_when_the_app_loads_it():
+    single = installed(desired(SINGLE), "r2", None)
+    assert host_marker(single).split()[4:] == [sha256_text(single.socket_unit), sha256_text(SHIM)]
+    bare = installed(desired(SINGLE, app=NO_SOCKET), "r2", None)
+    assert host_marker(bare).split()[4:] == ["-", "-"]
 
 
 def test_a_restart_clears_the_start_rate_limit_first():
@@ -189,5 +201,74 @@ def test_a_restart_clears_the_start_rate_limit_first():
     [restart] = changes.activate
     assert restart.summary == "restart fleet-hello.service" and restart.script == script("restart-unit.sh")
     assert restart.argv == ("fleet-hello.service",)
-    commands = [line.split()[:2] for line in restart.script.splitlines() if line.startswith("systemctl ")]
-    assert commands == [["systemctl", "reset-failed"], ["systemctl", "restart"]]
+    code = "\n".join(line for line in restart.script.splitlines() if not line.startswith("#"))
+    assert code.index("systemctl reset-failed") < code.index("systemctl restart")
+
+
+# --- the socket unit -----------------------------------------------------------------
+# It holds the port while the service restarts; it restarts itself only when it must.
+
+NO_SOCKET = replace(APP, socket=False)
+
+
+def test_a_new_release_on_a_single_process_restarts_the_service_and_keeps_the_socket():
+    want = desired(SINGLE)
+    changes = host_changes(want, running(want))
+    [restart] = changes.activate
+    assert restart.argv == ("fleet-hello.service",) and restart.summary == "restart fleet-hello.service"
+    assert changes.unit_diff == ""
+
+
+def test_a_changed_socket_unit_is_written_and_restarted_with_the_service():
+    want = desired(SINGLE, release="r1")
+    state = replace(running(want), socket_unit=render_socket_unit(replace(APP, port=3001)))
+    changes = host_changes(want, state)
+    assert summaries(changes) == ["write fleet-hello.socket", "reload systemd's units",
+                                  "restart fleet-hello.socket and fleet-hello.service"]
+    [restart] = changes.activate
+    assert restart.argv == ("fleet-hello.service", "fleet-hello.socket")
+    assert "-ListenStream=3001\n+ListenStream=3000\n" in changes.unit_diff
+
+
+def test_a_host_deployed_before_its_socket_unit_gets_it_and_restarts_with_it():
+    want = desired(release="r1")
+    before = replace(running(desired(release="r1", app=NO_SOCKET)), shim_sha256=None)
+    changes = host_changes(want, before)
+    assert summaries(changes) == [
+        "install the socket shim", "write fleet-hello.socket", "write fleet-hello.service", "reload systemd's units",
+        "enable fleet-hello.socket", "restart fleet-hello.socket and fleet-hello.service"]
+    assert "+Requires=fleet-hello.socket\n" in changes.unit_diff
+
+
+def test_a_socket_unit_that_is_not_listening_restarts_with_the_service():
+    want = desired(release="r1")
+    changes = host_changes(want, replace(running(want), socket_active="failed"))
+    assert summaries(changes) == ["restart fleet-hello.socket and fleet-hello.service"]
+
+
+def test_a_socket_unit_written_but_never_started_restarts_with_the_service():
+    want = desired(SINGLE)
+    state = installed(want, "r2", None)
+    state = replace(state, activated=host_marker(replace(state, socket_unit="[Socket]\nListenStream=3001\n")))
+    assert summaries(host_changes(want, state)) == ["restart fleet-hello.socket and fleet-hello.service"]
+
+
+def test_without_a_socket_the_unit_is_removed_after_the_service_stops_requiring_it():
+    want = desired(SINGLE, release="r1", app=NO_SOCKET)
+    changes = host_changes(want, running(desired(SINGLE, release="r1")))
+    assert [step.display() for step in changes.steps] == [
+        "write /etc/systemd/system/fleet-hello.service (mode 0644, "
+        f"{len(want.unit.encode())} bytes of content)",
+        "systemctl daemon-reload", "systemctl disable --now --quiet fleet-hello.socket",
+        "rm -f -- /etc/systemd/system/fleet-hello.socket", "systemctl daemon-reload",
+        "sh -s fleet-hello.service"]
+    assert "ExecStart=/usr/bin/node /opt/hello/current/server.js\n" in want.unit
+    assert "--- /etc/systemd/system/fleet-hello.socket (on host)\n+++ /dev/null\n" in changes.unit_diff
+
+
+def test_the_shim_is_installed_where_it_is_loaded_and_a_new_one_restarts():
+    want = desired(SINGLE, release="r1")
+    changes = host_changes(want, replace(running(want), shim_sha256="0" * 64))
+    assert summaries(changes) == ["install the socket shim", "restart fleet-hello.service"]
+    bare = desired(SINGLE, release="r1", app=NO_SOCKET)
+    assert host_changes(bare, replace(running(bare), shim_sha256=None)).unchanged
