@@ -56,7 +56,6 @@ const path = require('node:path');
 const socketShim = require('./socket-shim.js');
 
 const RUNTIME_FILE = __filename;
-const kDrainOnDisconnect = Symbol('fleetRuntimeDrainOnDisconnect');
 const LOG_PREFIX = 'fleet-runtime:';
 const STATE_FILE_NAME = 'state.json';
 const CONTROL_SOCKET_NAME = 'control.sock';
@@ -641,23 +640,83 @@ function runReloadCommand(args, config) {
 
 // ---------------------------------------------------------------- worker side
 
-// Disconnect closes the worker's servers: they drain instead (socket-shim.js's
-// drainServer: "Connection: close" on further responses, keep-alive
-// connections closed once idle for FLEET_DRAIN_IDLE_MS). The shim also makes
-// the app's listen(PORT) take the socket the primary was passed, if any.
+const kDrain = Symbol('fleetRuntimeDrain');
+const DEFAULT_DRAIN_IDLE_MS = 1000;
+
+function closeAfterResponse(response) {
+  if (!response.headersSent) response.setHeader('Connection', 'close');
+}
+
+function drainIdleMs() {
+  const value = Number(process.env.FLEET_DRAIN_IDLE_MS);
+  return Number.isInteger(value) && value >= 0 ? value : DEFAULT_DRAIN_IDLE_MS;
+}
+
+// Disconnect closes the worker's servers. Node >= 19 also cuts idle
+// keep-alive connections then, racing requests the client is sending on
+// them. Instead: stop accepting, answer every further request with
+// "Connection: close", and close a connection only once it has been idle
+// for FLEET_DRAIN_IDLE_MS (a client about to reuse it would have by then).
+function makeHttpServerDrainable(server) {
+  if (server[kDrain]) return;
+  const drain = { draining: false, active: new Set(), idleSince: new Map() };
+  server[kDrain] = drain;
+  server.prependListener('request', (request, response) => {
+    const socket = request.socket; // the TLS socket for https, which is the one to close
+    drain.idleSince.delete(socket);
+    response.once('finish', () => {
+      if (!socket.destroyed) drain.idleSince.set(socket, { since: Date.now(), bytesRead: socket.bytesRead });
+    });
+    if (!socket[kDrain]) {
+      socket[kDrain] = true; // one close listener per connection, not per request
+      socket.once('close', () => drain.idleSince.delete(socket));
+    }
+    if (drain.draining) {
+      closeAfterResponse(response);
+      return;
+    }
+    drain.active.add(response);
+    const forget = () => drain.active.delete(response);
+    response.once('finish', forget);
+    response.once('close', forget);
+  });
+  const originalClose = server.close;
+  server.close = function closeDraining(...args) {
+    if (!(cluster.worker && cluster.worker.exitedAfterDisconnect)) {
+      return originalClose.apply(this, args);
+    }
+    drain.draining = true;
+    for (const response of drain.active) closeAfterResponse(response);
+    drain.active.clear();
+    closeIdleConnectionsWhenQuiet(server, drain);
+    return net.Server.prototype.close.apply(this, args);
+  };
+}
+
+function closeIdleConnectionsWhenQuiet(server, drain) {
+  const idleMs = drainIdleMs();
+  const sweep = () => {
+    const now = Date.now();
+    for (const [socket, idle] of drain.idleSince) {
+      // Nothing read since the last response: a busy worker may not have
+      // polled for a while, so "idle" alone could be stale.
+      const quiet = socket.bytesRead === idle.bytesRead && socket.readableLength === 0;
+      if (quiet && now - idle.since >= idleMs) socket.destroy();
+    }
+  };
+  // setImmediate: decide after this loop iteration's I/O poll has read
+  // whatever clients sent while the worker was busy.
+  const timer = setInterval(() => setImmediate(sweep), Math.min(Math.max(idleMs / 4, 20), 250));
+  timer.unref();
+  server.once('close', () => clearInterval(timer));
+}
+
 function installWorkerHooks() {
-  socketShim.install();
+  socketShim.install(); // first: listen(PORT) takes the primary's socket, when it has one
   const originalListen = net.Server.prototype.listen;
   net.Server.prototype.listen = function listenDrainable(...args) {
-    socketShim.makeHttpServerDrainable(this);
-    if (!this[kDrainOnDisconnect]) {
-      this[kDrainOnDisconnect] = true;
-      const originalClose = this.close;
-      this.close = function closeDraining(...closeArgs) {
-        if (!(cluster.worker && cluster.worker.exitedAfterDisconnect)) return originalClose.apply(this, closeArgs);
-        return socketShim.drainServer(this, ...closeArgs);
-      };
-    }
+    // http and https servers (closeIdleConnections exists since Node 18.2)
+    if (typeof this.closeIdleConnections === 'function') makeHttpServerDrainable(this);
     return originalListen.apply(this, args);
   };
 }

@@ -29,10 +29,10 @@
  *     every address) and says why on stderr.
  *   - Single process, on SIGTERM, unless the app handles SIGTERM itself: every
  *     server stops accepting (new connections wait in the socket for the next
- *     process), requests in flight finish and are answered with
- *     "Connection: close", keep-alive connections are closed once idle for
- *     FLEET_DRAIN_IDLE_MS, and the process exits 0 when every server has
- *     closed, or after FLEET_STOP_TIMEOUT_MS.
+ *     process), requests in flight finish, responses from then on carry
+ *     "Connection: close", keep-alive connections still idle FLEET_DRAIN_IDLE_MS
+ *     later are closed, and the process exits 0 when every server has closed,
+ *     or after FLEET_STOP_TIMEOUT_MS. Nothing runs per request before SIGTERM.
  */
 'use strict';
 
@@ -42,7 +42,6 @@ const net = require('node:net');
 const SD_LISTEN_FDS_START = 3; // sd_listen_fds(3): passed sockets start at fd 3
 const LOG_PREFIX = 'fleet-socket:';
 const WILDCARD_HOSTS = new Set([undefined, null, '', '::', '0.0.0.0']);
-const kDrain = Symbol('fleetSocketShimDrain');
 
 function log(message) {
   process.stdout.write(`${LOG_PREFIX} ${message}\n`);
@@ -130,75 +129,38 @@ function takeOver(fd, port, servers) {
   };
 }
 
-// ---------------------------------------------------------------- draining HTTP servers
+// ---------------------------------------------------------------- stopping a single process
 
-function closeAfterResponse(response) {
-  if (!response.headersSent) response.setHeader('Connection', 'close');
-}
-
-/*
- * Track an http(s) server's requests so that it can drain: once draining,
- * every response carries "Connection: close", and a keep-alive connection is
- * closed only after it has been idle for FLEET_DRAIN_IDLE_MS (a client about
- * to reuse it would have by then). Node >= 19 would instead cut idle
- * keep-alive connections at once, racing requests already on their way.
- */
-function makeHttpServerDrainable(server) {
-  if (server[kDrain] || typeof server.closeIdleConnections !== 'function') return;
-  const drain = { draining: false, active: new Set(), idleSince: new Map() };
-  server[kDrain] = drain;
-  server.prependListener('request', (request, response) => {
-    const socket = request.socket; // the TLS socket for https, which is the one to close
-    drain.idleSince.delete(socket);
-    response.once('finish', () => {
-      if (!socket.destroyed) drain.idleSince.set(socket, { since: Date.now(), bytesRead: socket.bytesRead });
-    });
-    if (!socket[kDrain]) {
-      socket[kDrain] = true; // one close listener per connection, not per request
-      socket.once('close', () => drain.idleSince.delete(socket));
-    }
-    if (drain.draining) {
-      closeAfterResponse(response);
-      return;
-    }
-    drain.active.add(response);
-    const forget = () => drain.active.delete(response);
-    response.once('finish', forget);
-    response.once('close', forget);
-  });
-}
-
-// Stop accepting; `callback` runs once every connection has closed.
-function drainServer(server, callback) {
-  const drain = server[kDrain];
-  if (drain && !drain.draining) {
-    drain.draining = true;
-    for (const response of drain.active) closeAfterResponse(response);
-    drain.active.clear();
-    closeIdleConnectionsWhenQuiet(server, drain);
-  }
-  return net.Server.prototype.close.call(server, callback);
-}
-
-function closeIdleConnectionsWhenQuiet(server, drain) {
-  const idleMs = millisecondsFrom(process.env, 'FLEET_DRAIN_IDLE_MS', 1000);
-  const sweep = () => {
-    const now = Date.now();
-    for (const [socket, idle] of drain.idleSince) {
-      // Nothing read since the last response: a busy process may not have
-      // polled for a while, so "idle" alone could be stale.
-      const quiet = socket.bytesRead === idle.bytesRead && socket.readableLength === 0;
-      if (quiet && now - idle.since >= idleMs) socket.destroy();
-    }
+// From now on every response carries "Connection: close": a keep-alive client
+// sends its next request on a new connection, which waits in the socket for
+// the next process. Nothing is tracked before SIGTERM: no cost per request.
+function closeConnectionsAfterResponses() {
+  const { ServerResponse } = require('node:http');
+  const writeHead = ServerResponse.prototype.writeHead; // res.end() without it calls it too
+  ServerResponse.prototype.writeHead = function writeHeadClosing(...args) {
+    if (!this.headersSent) this.setHeader('Connection', 'close');
+    return writeHead.apply(this, args);
   };
-  // setImmediate: decide after this loop iteration's I/O poll has read
-  // whatever clients sent while the process was busy.
-  const timer = setInterval(() => setImmediate(sweep), Math.min(Math.max(idleMs / 4, 20), 250));
-  timer.unref();
-  server.once('close', () => clearInterval(timer));
 }
 
-// Single process: drain every listening server on SIGTERM, then exit.
+// Close the keep-alive connections that stay idle (no request since SIGTERM:
+// any would have been answered with "Connection: close"), once FLEET_DRAIN_IDLE_MS
+// has passed (a client about to reuse one would have by then). Node >= 19
+// would cut them at once instead, racing requests already on their way.
+function closeIdleConnectionsLater(server, idleMs) {
+  if (typeof server.closeIdleConnections !== 'function') return; // not HTTP; or Node < 18.2
+  // setImmediate: after this loop iteration's I/O poll has read what clients sent
+  // while the process was busy (a connection with a request begun is not idle).
+  const sweep = () => setImmediate(() => server.closeIdleConnections());
+  const timer = setTimeout(function again() {
+    sweep();
+    timer.refresh(); // and again, for a response that was already streaming at SIGTERM
+  }, idleMs);
+  timer.unref();
+  server.once('close', () => clearTimeout(timer));
+}
+
+// Single process: on SIGTERM every listening server stops accepting and drains, then the process exits.
 function drainOnSigterm(servers) {
   let stopping = false;
   process.on('SIGTERM', function onSigterm() {
@@ -211,13 +173,17 @@ function drainOnSigterm(servers) {
       logError(`connections still open ${stopTimeoutMs} ms after SIGTERM, exiting`);
       process.exit(0);
     }, stopTimeoutMs).unref();
+    log(`SIGTERM: ${left} server(s) stop accepting and drain; new connections wait in the socket`);
     if (left === 0) process.exit(0);
+    closeConnectionsAfterResponses();
+    const idleMs = millisecondsFrom(process.env, 'FLEET_DRAIN_IDLE_MS', 1000);
     for (const server of open) {
-      makeHttpServerDrainable(server); // idempotent: servers were made drainable when they listened
-      drainServer(server, () => {
+      // net's close, not http's: stop accepting, and leave keep-alive connections to the above.
+      net.Server.prototype.close.call(server, () => {
         left -= 1;
         if (left === 0) process.exit(0);
       });
+      closeIdleConnectionsLater(server, idleMs);
     }
   });
 }
@@ -245,11 +211,6 @@ function install(env = process.env) {
   }
   const servers = new Set();
   takeOver(socket.fd, port, servers);
-  const listen = net.Server.prototype.listen;
-  net.Server.prototype.listen = function listenDrainable(...args) {
-    makeHttpServerDrainable(this);
-    return listen.apply(this, args);
-  };
   drainOnSigterm(servers);
   log(`port ${port} is the socket systemd passed in (fd ${socket.fd})`);
 }
@@ -258,4 +219,4 @@ function install(env = process.env) {
 // Required by the cluster runtime's primary (a main module): only a library.
 if (require.main === undefined) install();
 
-module.exports = { inheritedSocket, takeOver, install, listenRequest, makeHttpServerDrainable, drainServer };
+module.exports = { inheritedSocket, install };

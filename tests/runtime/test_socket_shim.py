@@ -10,6 +10,7 @@ import shutil
 import signal
 import subprocess
 import threading
+import time
 
 import pytest
 
@@ -117,6 +118,36 @@ def test_a_stuck_connection_holds_the_stop_no_longer_than_the_stop_timeout(relea
     client.join(timeout=30)
 
 
+def test_an_idle_keep_alive_connection_does_not_hold_the_stop(releases, start_runtime, held):
+    # Closed once idle FLEET_DRAIN_IDLE_MS after SIGTERM, not after the server's 5 s keepAliveTimeout.
+    app = start_runtime(releases.entry, workers=None, held=held, shim=True, FLEET_DRAIN_IDLE_MS="300", **WILDCARD)
+    wait_for(lambda: _get_or_none(app.port), 10, f"the app to answer\n{app.log()}")
+    idle = http.client.HTTPConnection("127.0.0.1", app.port, timeout=10)
+    idle.request("GET", "/")
+    assert idle.getresponse().read()
+    started = time.monotonic()
+    app.signal(signal.SIGTERM)
+    assert app.wait_exit(timeout=10) == 0
+    assert time.monotonic() - started < 4
+    idle.close()
+
+
+def test_a_keep_alive_request_after_sigterm_is_answered_with_connection_close(releases, start_runtime, held):
+    app = start_runtime(releases.entry, workers=None, held=held, shim=True, FLEET_DRAIN_IDLE_MS="2000", **WILDCARD)
+    wait_for(lambda: _get_or_none(app.port), 10, f"the app to answer\n{app.log()}")
+    kept = http.client.HTTPConnection("127.0.0.1", app.port, timeout=10)
+    kept.request("GET", "/")
+    first = kept.getresponse()
+    assert first.read() and not first.will_close
+    app.signal(signal.SIGTERM)
+    wait_for(lambda: "fleet-socket: SIGTERM: 1 server(s) stop accepting" in app.log(), 5, "the app to drain")
+    kept.request("GET", "/")  # on the connection the stopping process still has
+    second = kept.getresponse()
+    assert second.status == 200 and second.will_close and second.getheader("Connection") == "close"
+    second.read()
+    assert app.wait_exit(timeout=10) == 0
+
+
 @pytest.mark.skipif(not shutil.which("systemd-socket-activate"), reason="systemd-socket-activate is not installed")
 def test_systemds_own_socket_passing_is_understood(releases, tmp_path):
     # systemd-socket-activate binds the socket and execs the command with it, as a socket unit does.
@@ -214,3 +245,4 @@ def _ignore_errors(func, *args):
         func(*args)
     except OSError:
         pass
+
