@@ -167,10 +167,11 @@ def remote(lab: LabInventory, address: str, command: str, timeout: float = 60) -
 def wipe_app(lab: LabInventory, app_name: str, personas=PERSONAS) -> None:
     """Remove every trace of an app from the hosts, so a module starts from a first deploy
     whatever an earlier run of it left."""
-    script = (f"systemctl disable --now fleet-{app_name}.service 2>/dev/null; "
+    units = f"fleet-{app_name}.socket fleet-{app_name}.service"
+    script = (f"systemctl disable --now {units} 2>/dev/null; "
               f"rm -rf /opt/{app_name} /etc/fleet/{app_name}.env /etc/fleet/{app_name}.process.json "
-              f"/etc/systemd/system/fleet-{app_name}.service; "
-              f"systemctl daemon-reload; systemctl reset-failed fleet-{app_name}.service 2>/dev/null; "
+              f"/etc/systemd/system/fleet-{app_name}.service /etc/systemd/system/fleet-{app_name}.socket; "
+              f"systemctl daemon-reload; systemctl reset-failed {units} 2>/dev/null; "
               f"userdel {app_name} 2>/dev/null; true")
     threads = [threading.Thread(target=remote, args=(lab, address, script))
                for address in addresses(lab, personas).values()]
@@ -285,6 +286,7 @@ class HostLoad:
     versions: Counter = field(default_factory=Counter)
     last_version: str | None = None
     stale_retries: int = 0  # idempotent requests sent again after the server closed an idle keep-alive
+    slowest_ok: float = 0.0  # seconds: the longest a successful request took (a restart's wait shows here)
 
 
 class LoadGenerator:
@@ -315,11 +317,12 @@ class LoadGenerator:
         for thread in self._threads:
             thread.join(timeout=self.timeout + 5)
 
-    def _count(self, host: str, ok: bool, detail: str) -> None:
+    def _count(self, host: str, ok: bool, detail: str, seconds: float = 0.0) -> None:
         with self._lock:
             stats = self.stats[host]
             if ok:
                 stats.ok += 1
+                stats.slowest_ok = max(stats.slowest_ok, seconds)
                 stats.versions[detail] += 1
                 stats.last_version = detail
             else:
@@ -336,6 +339,7 @@ class LoadGenerator:
             if connection is None:
                 connection = http.client.HTTPConnection(address, port, timeout=self.timeout)
                 reused = False
+            started = time.monotonic()
             try:
                 try:
                     response, body = self._get(connection)
@@ -352,7 +356,7 @@ class LoadGenerator:
                     response, body = self._get(connection)
                 reused = True
                 if response.status == 200 and body.startswith("hello from "):
-                    self._count(host, True, body.split()[2])
+                    self._count(host, True, body.split()[2], time.monotonic() - started)
                 else:
                     self._count(host, False, f"HTTP {response.status}")
                 if response.will_close or not keep_alive:
@@ -379,5 +383,5 @@ class LoadGenerator:
             versions = ", ".join(f"{name} x{count}" for name, count in sorted(stats.versions.items()))
             retries = f", {stats.stale_retries} sent again after a closed keep-alive" if stats.stale_retries else ""
             lines.append(f"{host}: {stats.ok} ok, {stats.failed} failed ({errors}){retries}; "
-                         f"served versions: {versions}")
+                         f"slowest ok {stats.slowest_ok:.2f} s; served versions: {versions}")
         return "\n".join(lines)

@@ -9,8 +9,8 @@ from deploy_helpers import deploy, host_names, make_app, remote, set_version, wi
 APP = "t-first"
 PORT = 3206
 PERSONAS = ("server", "container")
-TRACES = (f"/opt/{APP}", f"/etc/systemd/system/fleet-{APP}.service", f"/etc/fleet/{APP}.env",
-          f"/etc/fleet/{APP}.process.json")
+TRACES = (f"/opt/{APP}", f"/etc/systemd/system/fleet-{APP}.service", f"/etc/systemd/system/fleet-{APP}.socket",
+          f"/etc/fleet/{APP}.env", f"/etc/fleet/{APP}.process.json")
 
 
 @pytest.fixture(scope="module")
@@ -42,6 +42,10 @@ def test_a_failed_first_deploy_leaves_no_trace_on_the_host(failed_first_deploy, 
         address = next(iter(lab.hosts(persona).values()))
         code, output = remote(lab, address, " ; ".join(f"test ! -e {path} || echo left: {path}" for path in TRACES)
                               + f"; id -u {APP} >/dev/null 2>&1 && echo left: user {APP}"
-                              + f"; systemctl is-enabled fleet-{APP}.service 2>/dev/null; true")
+                              + f"; systemctl is-enabled fleet-{APP}.service fleet-{APP}.socket 2>/dev/null"
+                              + f"; systemctl is-active fleet-{APP}.socket 2>/dev/null; true")
         assert "left:" not in output, f"{persona}: {output}"
-        assert "enabled" not in output, f"{persona}: {output}"
+        assert "enabled" not in output and "active" not in output.replace("inactive", ""), f"{persona}: {output}"
+        # The port is free again: the socket unit that held it is gone.
+        code, listening = remote(lab, address, f"cat /proc/net/tcp /proc/net/tcp6 | grep -Eci ':{PORT:04X} 0+:0000 0A'")
+        assert listening.strip() == "0", f"{persona}: {listening}"
