@@ -16,8 +16,9 @@ round), two changes while every host gets constant HTTP load on that variant's p
 balancer: a new release (a new package.json version: clustered hosts reload, single-mode hosts
 restart), then a changed `fleet_app_env` value (every host restarts). The load, per host: one
 client on a keep-alive connection and one opening a new connection per request, each pausing
-20 ms between requests (50 ms on the emulated pi), waiting up to 180 s for an answer (node alone can take a minute to start on the emulated pi). A request
-fails when it is refused, reset, times out or does not answer 200 "hello from".
+20 ms between requests (50 ms on the emulated pi), waiting up to 180 s for an answer (node alone
+can take a minute to start on the emulated pi when the machine is busy). A request fails when it
+is refused, reset, times out or does not answer 200 "hello from".
 
 Printed per host, variant and change: the requests and failed requests summed over the rounds, the
 slowest successful request (the longest wait) and the median of fleetctl's seconds for the host
@@ -152,8 +153,9 @@ def deploy_under_load(inventory: Path, targets: dict[str, str], port: int, pause
         sys.exit(f"the rollout failed: {json.dumps(document, indent=2)}\n{done.stderr[-3000:]}")
     rows = {row["host"]: row for row in document["hosts"]}
     return {"total_s": round(seconds, 1), "hosts": {host: {
-        "ok": stats.ok, "failed": stats.failed, "errors": dict(stats.errors), "slowest_ok_s": round(stats.slowest_ok, 2),
-        "seconds": rows[host]["seconds"], "mode": rows[host]["mode"], "activation": rows[host]["activation"],
+        "ok": stats.ok, "failed": stats.failed, "errors": dict(stats.errors),
+        "slowest_ok_s": round(stats.slowest_ok, 2), "seconds": rows[host]["seconds"], "mode": rows[host]["mode"],
+        "activation": rows[host]["activation"],
     } for host, stats in load.stats.items()}}
 
 

@@ -54,11 +54,14 @@ const wrongPort = (refused) => {
   if (uid === null || own.length === 0 || own.includes(Number(port)) || !unaccepted) return '';
   return `; nothing accepts connections on fleet_app_port ${port}, and the app listens on port ${own.join(', ')}`;
 };
-const request = http.get({ host: '127.0.0.1', port: Number(port), path: healthPath, timeout: TIMEOUT_MS }, (response) => {
+const target = { host: '127.0.0.1', port: Number(port), path: healthPath, timeout: TIMEOUT_MS };
+const request = http.get(target, (response) => {
   response.resume();
   if (response.statusCode >= 200 && response.statusCode < 300) { console.log(`GET ${healthPath}: HTTP ${response.statusCode}`); process.exit(0); }
   fail(`GET ${healthPath}: HTTP ${response.statusCode}`);
 });
 // Read the sockets while this connection still waits in the backlog, before it is closed.
-request.on('timeout', () => fail(`GET ${healthPath} on port ${port}: no answer within ${TIMEOUT_MS / 1000} s${wrongPort(false)}`));
+request.on('timeout', () => {
+  fail(`GET ${healthPath} on port ${port}: no answer within ${TIMEOUT_MS / 1000} s${wrongPort(false)}`);
+});
 request.on('error', (error) => fail(`GET ${healthPath}: ${error.message}${wrongPort(error.code === 'ECONNREFUSED')}`));

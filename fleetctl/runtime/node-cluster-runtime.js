@@ -192,7 +192,9 @@ class ClusterPrimary {
       this.config.schedulingPolicy === 'none' ? cluster.SCHED_NONE : cluster.SCHED_RR;
     this.prepareStateDir();
     this.socket = socketShim.inheritedSocket();
-    if (this.socket) log(`port ${process.env.PORT}: the socket systemd passed in (fd ${this.socket.fd}), shared with the workers`);
+    if (this.socket) {
+      log(`port ${process.env.PORT}: the socket systemd passed in (fd ${this.socket.fd}), shared with the workers`);
+    }
     process.on('SIGTERM', () => this.stop('SIGTERM', 0));
     process.on('SIGINT', () => this.stop('SIGINT', 0));
     process.on('SIGHUP', () => this.requestReload('SIGHUP'));

@@ -47,5 +47,6 @@ def test_a_failed_first_deploy_leaves_no_trace_on_the_host(failed_first_deploy, 
         assert "left:" not in output, f"{persona}: {output}"
         assert "enabled" not in output and "active" not in output.replace("inactive", ""), f"{persona}: {output}"
         # The port is free again: the socket unit that held it is gone.
-        code, listening = remote(lab, address, f"cat /proc/net/tcp /proc/net/tcp6 | grep -Eci ':{PORT:04X} 0+:0000 0A'")
+        code, listening = remote(lab, address,
+                                 f"cat /proc/net/tcp /proc/net/tcp6 | grep -Eci ':{PORT:04X} 0+:0000 0A'")
         assert listening.strip() == "0", f"{persona}: {listening}"

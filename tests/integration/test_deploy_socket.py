@@ -9,7 +9,9 @@ The tests build on each other, in file order; the first fixture removes this mod
 import json
 
 import pytest
-from deploy_helpers import addresses, deploy, host_names, http_get, make_app, remote, run, set_version, wipe_app, write_inventory
+from deploy_helpers import (
+    addresses, deploy, host_names, http_get, make_app, remote, run, set_version, wipe_app, write_inventory,
+)
 
 APP = "t-socket"
 PORT = 3207

@@ -29,7 +29,8 @@ const server = http.createServer((req, res) => {
   if (url.pathname === '/in-flight') return reply(res, 200, { pid: process.pid, inFlight });
   if (url.pathname === '/env') {
     const names = ['LISTEN_FDS', 'LISTEN_PID', 'LISTEN_FDNAMES', 'FLEET_LISTEN_FD'];
-    return reply(res, 200, { pid: process.pid, env: Object.fromEntries(names.map((n) => [n, process.env[n] ?? null])) });
+    const env = Object.fromEntries(names.map((name) => [name, process.env[name] ?? null]));
+    return reply(res, 200, { pid: process.pid, env });
   }
   if (url.pathname === '/crash') {
     reply(res, 200, { pid: process.pid, crashing: true });
