@@ -60,11 +60,12 @@ def render_unit(app: AppSpec, decision: Decision, runtime_path: str = INSTALLED_
             ("FLEET_WORKERS", str(decision.workers)),
             ("NODE_CLUSTER_SCHED_POLICY", str(decision.scheduling)),
         ],
-        # Each derived from one setting, so systemd and the runtime agree (runtime_allowance_ms).
+        # Each derived from one setting, so systemd and the runtime (or the shim draining a single
+        # process) agree (runtime_allowance_ms).
         "timeout_environment": [
             ("FLEET_STOP_TIMEOUT_MS", str(runtime_allowance_ms(app.stop_timeout))),
-            ("FLEET_RELOAD_TIMEOUT_MS", str(runtime_allowance_ms(app.reload_timeout))),
-        ],
+            *([("FLEET_RELOAD_TIMEOUT_MS", str(runtime_allowance_ms(app.reload_timeout)))] if clustered else []),
+        ] if clustered or app.socket else [],
         "exec_start": exec_start,
         "socket_unit": app.socket_unit_name if app.socket else None,
         "exec_reload": [node_path, runtime_path, *RELOAD_ARGUMENTS],

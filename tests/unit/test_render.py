@@ -89,8 +89,12 @@ def test_each_timeout_comes_from_one_setting_and_the_runtime_gives_up_before_sys
     short = render_unit(AppSpec(name="shop", user="shop", stop_timeout=4, reload_timeout=2.5), CLUSTER)
     assert values(short, "Service", "Environment")[2] == '"FLEET_STOP_TIMEOUT_MS=2000" "FLEET_RELOAD_TIMEOUT_MS=1250"'
     assert one(short, "Service", "TimeoutStartSec") == "2.5"
-    single = render_unit(app, SINGLE)  # no runtime, no reload: systemd's stop timeout alone
+    # A single process reloads nothing; the socket shim that drains it stops waiting before systemd kills it.
+    single = render_unit(app, SINGLE)
     assert one(single, "Service", "TimeoutStopSec") == "12" and values(single, "Service", "TimeoutStartSec") == []
+    assert values(single, "Service", "Environment")[1] == '"FLEET_STOP_TIMEOUT_MS=7000"'
+    bare = render_unit(AppSpec(name="shop", user="shop", stop_timeout=12, socket=False), SINGLE)  # no shim
+    assert values(bare, "Service", "Environment") == ['"PORT=3000" "NODE_ENV=production"']
 
 
 def test_cluster_unit_carries_scheduling_none():
@@ -110,7 +114,8 @@ def test_single_unit_runs_node_on_the_entry_file_with_the_socket_shim():
         "/usr/bin/node --require /opt/fleet/runtime/socket-shim.js /opt/shop/current/server.js")
     bare = render_unit(AppSpec(name="shop", user="shop", socket=False), SINGLE)
     assert one(bare, "Service", "ExecStart") == "/usr/bin/node /opt/shop/current/server.js"
-    assert values(unit, "Service", "Environment") == ['"PORT=3000" "NODE_ENV=production"']
+    assert values(unit, "Service", "Environment") == ['"PORT=3000" "NODE_ENV=production"',
+                                                      '"FLEET_STOP_TIMEOUT_MS=25000"']
     assert "FLEET_WORKERS" not in unit
     assert values(unit, "Service", "ExecReload") == []
     assert values(unit, "Service", "KillMode") == []
