@@ -14,8 +14,8 @@ from deploy_helpers import (
 )
 
 APP = "t-socket"
-PORT = 3207
-NEW_PORT = 3208
+PORT = 3217
+NEW_PORT = 3218
 PERSONAS = ("server", "container")
 SOCKET = f"/etc/systemd/system/fleet-{APP}.socket"
 

@@ -5,7 +5,7 @@ import json
 import pytest
 from deploy_helpers import deploy, host_names, make_app, run, set_version, wipe_app, write_inventory
 
-APP, PORT = "t-plan", 3204
+APP, PORT = "t-plan", 3219
 PERSONAS = ("server", "container")  # one clustered, one single-mode host
 
 
