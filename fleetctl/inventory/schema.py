@@ -98,7 +98,8 @@ FLEET_VARIABLES: tuple[Variable, ...] = (
     Variable(
         "fleet_stop_timeout", Number(2), 30,
         "Seconds systemd gives the app to stop (TimeoutStopSec); the cluster runtime kills a worker that will not"
-        " stop 5 s before that (at most half of it), so systemd never has to.",
+        " stop, and the socket shim stops waiting for a single process's open connections, 5 s before that (at"
+        " most half of it), so systemd never has to.",
     ),
     Variable(
         "fleet_reload_timeout", Number(2), 300,
