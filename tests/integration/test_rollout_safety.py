@@ -28,12 +28,16 @@ APP = "t-safe"
 PORT = 3205
 PERSONAS = ("server", "container")
 
-# A release that passes its health gate, then crashes 10 s after it started (every worker, or the process).
+# A release that passes its health gate, then crashes: each process 10 s after it first answered /healthz
+# (not 10 s after it started, which a loaded machine can make longer than its health gate takes).
 CRASHING_LATER_JS = """'use strict';
 const http = require('node:http');
 const { version } = require('./package.json');
-setTimeout(() => { console.error('crashing on purpose'); process.exit(1); }, 10000);
+let crashing = null;
 http.createServer((request, response) => {
+  if (request.url === '/healthz' && crashing === null) {
+    crashing = setTimeout(() => { console.error('crashing on purpose'); process.exit(1); }, 10000);
+  }
   response.writeHead(200, { 'content-type': 'text/plain' });
   response.end(request.url === '/healthz' ? 'ok\\n' : `hello from ${version} (pid ${process.pid})\\n`);
 }).listen(Number(process.env.PORT || 3000));
