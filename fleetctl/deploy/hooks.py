@@ -6,7 +6,7 @@ import subprocess
 from collections.abc import Callable, Mapping, Sequence
 
 from fleetctl.domain import HOOK_POINTS, Hook
-from fleetctl.transport import Transport
+from fleetctl.transport import Connect, Transport
 
 CONTROL_MACHINE = ("localhost", "127.0.0.1", "::1")
 HOOK_TIMEOUT_S = 300
@@ -22,7 +22,7 @@ def _argv(hook: Hook, environment: Mapping[str, str]) -> list[str]:
 
 
 def run_hook(hook: Hook, host: str, environment: Mapping[str, str], host_transport: Transport,
-             connect: Callable[[str], Transport]) -> None:
+             connect: Connect) -> None:
     """Run one hook where it belongs; raise HookFailed with its last line of output."""
     argv = _argv(hook, environment)
     target = hook.where(host)
@@ -50,7 +50,7 @@ class HostHooks:
     """
 
     def __init__(self, hooks_at: Callable[[str], Sequence[Hook]], host: str, environment: Mapping[str, str],
-                 host_transport: Transport, connect: Callable[[str], Transport], report: Callable[[str], None]):
+                 host_transport: Transport, connect: Connect, report: Callable[[str], None]):
         self.hooks_at, self.host, self.environment = hooks_at, host, environment
         self.host_transport, self.connect, self.report = host_transport, connect, report
         self.reached: list[str] = []  # points whose hooks started

@@ -1,7 +1,6 @@
 """Deploy (or roll back) one host with an app: state, steps, switch, activate, health gate, and rollback on failure."""
 
 import time
-from collections.abc import Callable
 from dataclasses import replace
 
 from fleetctl.deploy.files import PreviousFile, file_steps, read_file_states, read_previous, restore_steps
@@ -15,7 +14,7 @@ from fleetctl.deploy.steps import (
     undo_first_deploy_command,
 )
 from fleetctl.domain import Activation, HostResult, Mode, RunningProcess
-from fleetctl.transport import Transport, TransportError
+from fleetctl.transport import Connect, Transport, TransportError
 
 
 def with_cleanups(outcome: HostOutcome, hooks: HostHooks) -> HostOutcome:
@@ -38,7 +37,7 @@ def run_step(transport: Transport, step: Step) -> None:
 class HostDeploy:
     """One host's deploy, with everything it needs to undo itself."""
 
-    def __init__(self, job: HostJob, transport: Transport, connect: Callable[[str], Transport], report: Report):
+    def __init__(self, job: HostJob, transport: Transport, connect: Connect, report: Report):
         self.job = job
         self.app = job.desired.app
         self.transport = transport

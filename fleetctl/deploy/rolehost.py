@@ -8,7 +8,6 @@ the rollout stops as for any failed host.
 """
 
 import time
-from collections.abc import Callable
 
 from fleetctl.deploy.files import file_steps, read_file_states, read_previous, restore_steps
 from fleetctl.deploy.hooks import HookFailed, HostHooks
@@ -16,11 +15,11 @@ from fleetctl.deploy.host import run_step, with_cleanups
 from fleetctl.deploy.job import HostJob, HostOutcome, Report, StepFailed
 from fleetctl.deploy.steps import WriteFile
 from fleetctl.domain import HostResult
-from fleetctl.transport import Transport, TransportError
+from fleetctl.transport import Connect, Transport, TransportError
 
 
 class RoleHostDeploy:
-    def __init__(self, job: HostJob, transport: Transport, connect: Callable[[str], Transport], report: Report):
+    def __init__(self, job: HostJob, transport: Transport, connect: Connect, report: Report):
         self.job, self.transport, self.connect = job, transport, connect
         self.report = lambda what: report(job.name, what)
         self.started = time.monotonic()

@@ -8,10 +8,10 @@ from fleetctl.deploy.bake import BakeResult, bake
 from fleetctl.deploy.job import HostJob, HostOutcome, Report
 from fleetctl.domain import HostResult, RunningProcess
 from fleetctl.fanout import fan_out
-from fleetctl.transport import Transport
+from fleetctl.transport import Connect, Transport
 
 
-def bake_batch(jobs: list[HostJob], outcomes: list[HostOutcome], connect: Callable[[str], Transport],
+def bake_batch(jobs: list[HostJob], outcomes: list[HostOutcome], connect: Connect,
                run_jobs: Callable[[list[HostJob]], list[HostOutcome]], report: Report,
                forks: int) -> list[HostOutcome]:
     """The batch's outcomes once its bake is over (the same when it has no bake or nothing was deployed)."""

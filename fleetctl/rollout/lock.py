@@ -9,13 +9,12 @@ host's connection, so a lock outlives its owner by at most a lease.
 
 import threading
 from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager as ContextManager
 from dataclasses import dataclass
 
 from fleetctl.deploy import lock
 from fleetctl.fanout import fan_out
 from fleetctl.inventory import Host
-from fleetctl.transport import Transport, TransportError
+from fleetctl.transport import Connect, Transport, TransportError
 
 # Where a host without an app keeps its deploy lock; an app host locks its app's folder,
 # so two apps on one host deploy independently.
@@ -40,7 +39,7 @@ class RolloutLock:
     blocks (fleetctl.transport.pool), so renewing a lease costs one exec on a connection already there.
     """
 
-    def __init__(self, hosts: Sequence[Host], connect: Callable[[str], ContextManager[Transport]],
+    def __init__(self, hosts: Sequence[Host], connect: Connect,
                  owner: lock.LockOwner, forks: int = 10, force: bool = False,
                  root_of: Callable[[Host], str] = lock_root):
         self.hosts = list(hosts)
@@ -130,7 +129,7 @@ class UnlockRow:
     detail: str
 
 
-def unlock_hosts(hosts: Sequence[Host], connect: Callable[[str], ContextManager[Transport]], force: bool,
+def unlock_hosts(hosts: Sequence[Host], connect: Connect, force: bool,
                  forks: int = 10, root_of: Callable[[Host], str] = lock_root) -> list[UnlockRow]:
     """`fleetctl unlock`: remove each host's deploy lock whose owner is gone (lease run out, or a dead process
     of this machine); with force, a live one too."""

@@ -16,7 +16,7 @@ from fleetctl.rollout.bake import bake_batch
 from fleetctl.rollout.batches import exceeds_max_fail, make_batches
 from fleetctl.rollout.hooks import run_rollout_hooks
 from fleetctl.rollout.lock import Refusal, RolloutLock
-from fleetctl.transport import ConnectTimeout, Transport, TransportError
+from fleetctl.transport import Connect, ConnectTimeout, Transport, TransportError
 
 
 CONNECT_ATTEMPTS = 2
@@ -57,7 +57,7 @@ class Rollout:
     about: what the rollout's hooks are told besides its result (command, inventory, releases).
     """
 
-    def __init__(self, jobs: list[HostJob], connect: Callable[[str], Transport], owner: LockOwner,
+    def __init__(self, jobs: list[HostJob], connect: Connect, owner: LockOwner,
                  report: Report, forks: int = 10, force_unlock: bool = False,
                  record: records.RolloutRecord | None = None, confirm_batch: ConfirmBatch | None = None,
                  hooks: tuple[Hook, ...] = (), about: Mapping[str, object] | None = None):

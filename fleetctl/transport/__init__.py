@@ -8,11 +8,12 @@ from fleetctl.transport.base import (
 )
 from fleetctl.transport.connect import ConnectionSpecLike, connect
 from fleetctl.transport.local import LocalTransport
-from fleetctl.transport.pool import ConnectionPool
+from fleetctl.transport.pool import Connect, ConnectionPool
 from fleetctl.transport.ssh import SSHTransport
 
 __all__ = [
     "DEFAULT_TIMEOUT",
+    "Connect",
     "ConnectTimeout",
     "ConnectionPool",
     "ConnectionSpecLike",

@@ -15,10 +15,14 @@ connection, as a new connect() would have made.
 import threading
 from collections import Counter
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 
 from fleetctl.transport.base import Transport, TransportError
 
 CONNECTING_AT_ONCE = 32
+
+# What the steps of a command get to reach a host: `with connect(name) as transport: ...` (a ConnectionPool).
+Connect = Callable[[str], AbstractContextManager[Transport]]
 
 
 class ConnectionPool:
