@@ -8,7 +8,7 @@ from fleetctl.deploy.bake import BakeResult, bake
 from fleetctl.deploy.job import HostJob, HostOutcome, Report
 from fleetctl.domain import HostResult, RunningProcess
 from fleetctl.fanout import fan_out
-from fleetctl.transport import Connect, Transport
+from fleetctl.transport import Connect
 
 
 def bake_batch(jobs: list[HostJob], outcomes: list[HostOutcome], connect: Connect,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from fleetctl.deploy import lock
 from fleetctl.fanout import fan_out
 from fleetctl.inventory import Host
-from fleetctl.transport import Connect, Transport, TransportError
+from fleetctl.transport import Connect, TransportError
 
 # Where a host without an app keeps its deploy lock; an app host locks its app's folder,
 # so two apps on one host deploy independently.
