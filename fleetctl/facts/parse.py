@@ -1,5 +1,7 @@
 """Turn the probe's whole output into Facts (pure: no I/O)."""
 
+import hashlib
+
 from fleetctl.facts import parsers
 from fleetctl.facts.kind import VirtSignals, classify, detect_container, detect_vm
 from fleetctl.facts.model import Facts, KnownVirt, NodeVersions
@@ -15,7 +17,7 @@ def parse_probe(raw: str, known_node: NodeVersions | None = None, known_virt: Kn
     known_virt: systemd-detect-virt's answers the caller told the probe it knows;
     the probe did not start systemd-detect-virt when their key still holds.
     """
-    sections = split_sections(raw)
+    sections = _with_shared_vm(split_sections(raw))
     if known_virt is not None and sections.get("virt_key", "").strip() == known_virt.key:
         # What the probe did not ask again because the caller knew it under this key.
         for section, known in (("systemd_detect_virt_vm", known_virt.vm),
@@ -104,7 +106,7 @@ def node_identity(raw: str) -> str | None:
 
 def detected_virt(raw: str) -> KnownVirt | None:
     """systemd-detect-virt's answers in this output, with their key (for the cache), or None if it did not run."""
-    sections = split_sections(raw)
+    sections = _with_shared_vm(split_sections(raw))
     key = sections.get("virt_key", "").strip()
     vm = sections.get("systemd_detect_virt_vm", "").strip()
     container = sections.get("systemd_detect_virt_container", "").strip()
@@ -124,3 +126,40 @@ def node_unanswered(raw: str) -> bool:
     read_files = sections.get("node_headers", "").strip() or sections.get("node_packages", "").strip()
     return bool(sections.get("node_identity", "").strip() and not sections.get("node_versions", "").strip()
                 and read_files and _node_from_files(sections) is None)
+
+
+# The section the caller adds to a probe's output: what systemd-detect-virt --vm said in another container of the
+# same machine (probe.sh detect_virt), or in this one.
+SHARED_VM_ANSWER = "vm_shared_answer"
+
+
+# What systemd-detect-virt --vm reads that one container may see otherwise than another of the same machine, as
+# far as the probe prints it: its own architecture (an emulated one has no CPUID: the lab's pi persona, an arm64
+# container on an x86_64 machine, says none where its siblings say kvm), and DMI, a device tree or /proc/cpuinfo
+# that a container runtime bound over the machine's.
+_VM_SEEN = ("uname_m", "long_bit", "dmi", "device_tree_model", "cpuinfo")
+
+
+def vm_shared_key(raw: str) -> str | None:
+    """When the probe left systemd-detect-virt --vm to the caller, who asks it once per key
+    (fleetctl.facts.gather): "<boot id> <systemd library> <digest of what it reads that could differ>";
+    None when the probe asked it, or did not need to."""
+    sections = split_sections(raw)
+    machine = sections.get("vm_shared", "").strip()
+    if not machine:
+        return None
+    seen = "\n".join(f"==> {name} <==\n{sections.get(name, '').strip()}" for name in _VM_SEEN)
+    return f"{machine} {hashlib.sha256(seen.encode()).hexdigest()[:16]}"
+
+
+def with_shared_vm(raw: str, answer: str) -> str:
+    """The probe's output with the answer of systemd-detect-virt --vm for its vm_shared key added (as its own
+    section: the output still shows what the probe did not ask)."""
+    return raw.rstrip("\n") + f"\n==> {SHARED_VM_ANSWER} <==\n{answer.strip()}\n"
+
+
+def _with_shared_vm(sections: dict[str, str]) -> dict[str, str]:
+    """The shared answer where systemd-detect-virt --vm's own would be, when the probe left it to the caller."""
+    if sections.get("vm_shared", "").strip() and not sections.get("systemd_detect_virt_vm", "").strip():
+        sections["systemd_detect_virt_vm"] = sections.get(SHARED_VM_ANSWER, "")
+    return sections

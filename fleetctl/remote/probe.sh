@@ -4,8 +4,9 @@
 # script always exits 0: interpretation belongs to the pure parsers in
 # fleetctl/facts/parsers.py, not here. Only builtins and cheap commands are
 # used so that a probe costs one exec and a few milliseconds.
-# Arguments: [KNOWN_NODE [KNOWN_VIRT [SLICE]]]: what the caller already knows (see main, below), and the
-#   slice the app's service runs in (default system.slice), whose cgroup limits are the ones that bind it.
+# Arguments: [KNOWN_NODE [KNOWN_VIRT [SLICE [SHARED_VM]]]]: what the caller already knows (see main, below),
+#   the slice the app's service runs in (default system.slice), whose cgroup limits are the ones that bind it,
+#   and whether the caller shares one machine's VM answer between its containers.
 # Output: the sections of probe() below, from "probe" (the banner "fleetctl-probe 1") to "end".
 # Exit code: 0.
 # Needs: lib/sections.sh
@@ -363,12 +364,20 @@ container_from_files() {
 #
 # In a container its marker file often says what systemd-detect-virt --container
 # would (container_from_files): then --vm alone is asked, and the container
-# section stays empty (the parser reads the marker, and says so).
+# section stays empty (the parser reads the marker, and says so). --vm is about
+# the machine beneath, the same in the containers of one kernel (boot id) and
+# systemd version that see the same architecture, DMI, device tree and cpuinfo
+# (the caller compares those sections): a caller that shares the answer between
+# them (shared_vm) asks it once per machine itself, and $virt_vm_shared says so.
 detect_virt() {
-    virt_vm='' virt_container=''
+    virt_vm='' virt_container='' virt_vm_shared=''
     [ -n "$boot_known" ] && return 0
     has systemd-detect-virt || return 0
     if container_from_files; then
+        if [ -n "$shared_vm" ] && [ -n "$virt_key" ]; then
+            virt_vm_shared=${virt_key%%:*}
+            return 0
+        fi
         virt_vm=$(systemd-detect-virt --vm 2>/dev/null)
         return 0
     fi
@@ -433,6 +442,10 @@ probe() {
 
     section systemd_detect_virt_container
     [ -n "$virt_container" ] && printf '%s\n' "$virt_container"
+
+    # "<boot id> <systemd library>" when --vm was left to the caller (detect_virt).
+    section vm_shared
+    [ -n "$virt_vm_shared" ] && printf '%s %s\n' "$virt_vm_shared" "$systemd_library"
 
     section container_markers
     for _f in /.dockerenv /run/.containerenv; do
@@ -502,10 +515,13 @@ probe() {
 # it still matches, node is not started at all. $2, when given, is the virt_key
 # under which the caller knows systemd-detect-virt's answers: while it matches,
 # systemd-detect-virt, uname and getconf are not started. $3 names the slice of
-# the app's service (its name only: letters, digits, ":", "_", ".", "-").
+# the app's service (its name only: letters, digits, ":", "_", ".", "-"). $4,
+# when not empty, says the caller asks systemd-detect-virt --vm itself, once per
+# machine, for the containers whose marker file tells the container (detect_virt).
 known_node=${1-}
 known_virt=${2-}
 slice=${3:-system.slice}
+shared_vm=${4-}
 virt_key
 # systemd's version is in the name of its shared library (libsystemd-shared-252.so),
 # which saves starting systemctl; when that name is not found, or not just one,

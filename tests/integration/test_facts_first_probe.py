@@ -1,11 +1,12 @@
 """A first probe of each lab persona (no probe cache) learns node's versions and ABI from node's files instead of
 starting node, and the machine's architecture without getconf where no 32-bit program can run: differential
 tests against `node -p`, `uname -m`, `getconf LONG_BIT` and systemd-detect-virt on every persona, the emulated
-pi included, over real SSH."""
+pi included, over real SSH; probed together, the containers of the lab's machine leave systemd-detect-virt --vm to
+the caller, who asks it once per machine, and each one's answer is what its own systemd-detect-virt --vm says."""
 
 import pytest
 
-from fleetctl.facts import gather
+from fleetctl.facts import gather, probe_hosts
 from fleetctl.facts.parsers import NODE_VERSIONS_EXPRESSION, parse_arch, parse_node_versions
 from fleetctl.facts.sections import split_sections
 from fleetctl.inventory import load_inventory
@@ -47,3 +48,15 @@ def test_a_first_probes_architecture_and_virtualization_are_the_tools_answers(la
         vm, container = says("systemd-detect-virt", "--vm"), says("systemd-detect-virt", "--container")
     assert (facts.arch, facts.kernel_arch) == parse_arch(machine, long_bit)
     assert (facts.virt_vm or "none", facts.virt_container or "none") == (vm, container)
+
+
+def test_containers_of_one_machine_share_one_answer_of_systemd_detect_virt_and_it_is_each_ones(lab, inventory):
+    names = [next(iter(lab.hosts(persona))) for persona in PERSONAS]
+    results = probe_hosts([inventory.host(name).connection for name in names], forks=len(names))
+    shared = [result.name for result in results if "==> vm_shared_answer <==" in result.raw]
+    assert shared, "no probe left systemd-detect-virt --vm to the caller"
+    for result in results:
+        assert result.ok, result.error
+        with connect(inventory.host(result.name).connection) as transport:
+            vm = transport.run(["systemd-detect-virt", "--vm"], become=False).stdout.strip()
+        assert (result.facts.virt_vm or "none") == vm, result.name

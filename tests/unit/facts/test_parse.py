@@ -4,6 +4,7 @@ import pytest
 
 from fleetctl.facts import ProbeParseError, parse_probe
 from fleetctl.facts.model import KnownVirt
+from fleetctl.facts.parse import SHARED_VM_ANSWER, detected_virt, vm_shared_key, with_shared_vm
 
 from ..fixture_files import PROBE_FIXTURES as FIXTURES, read_fixture
 
@@ -20,6 +21,9 @@ from ..fixture_files import PROBE_FIXTURES as FIXTURES, read_fixture
 # sections print where it is known without the host: "Linux", the loader their
 # Debian image installs (checked in the lab's images) and node's ABI (its
 # version's, in Node's ABI registry); their free disk stays unknown (None).
+# lab-plain-persona-vm-shared was captured on a plain scale-lab host by a probe that left systemd-detect-virt
+# --vm to its caller (section vm_shared), with the section the caller then adds (vm_shared_answer): gather's
+# raw output; it was recorded before the probe read the service's slice (None).
 EXPECTED = {
     "alpine-vmware-no-detect-virt.txt": {
         "hostname": "gw-alpine",
@@ -545,6 +549,35 @@ EXPECTED = {
         "kind_evidence": "systemd-detect-virt --container: docker",
         "service_slice": "system.slice",
     },
+    "lab-plain-persona-vm-shared.txt": {
+        "hostname": "fleetctl-scale-plain-2",
+        "arch": "x86_64",
+        "kernel_arch": "x86_64",
+        "os": "linux",
+        "libc": "glibc",
+        "cpus_online": 2,
+        "cpus_affinity": 2,
+        "cpu_quota": None,
+        "cpus_effective": 2.0,
+        "memory_total_mb": 24105,
+        "memory_limit_mb": None,
+        "memory_effective_mb": 24105,
+        "opt_free_mb": 76620,
+        "model": "AMD EPYC",
+        "virt_vm": "kvm",
+        "virt_container": "docker",
+        "os_id": "debian",
+        "os_version": "12",
+        "os_pretty": "Debian GNU/Linux 12 (bookworm)",
+        "systemd_pid1": True,
+        "systemd_version": 252,
+        "node_version": "18.20.4",
+        "libuv_version": "1.44.2",
+        "node_abi": "108",
+        "kind": "container",
+        "kind_evidence": "/.dockerenv exists",
+        "service_slice": None,
+    },
     "lab-server-persona-captured-v3.txt": {
         "hostname": "fleetctl-lab-server-1",
         "arch": "x86_64",
@@ -694,3 +727,28 @@ def test_free_disk_of_recorded_hosts():
     raw = read_fixture("pi4-aarch64.txt").replace("==> libc_loaders <==", "==> opt_free <==\n/opt 2621440 4096\n"
                                              "==> libc_loaders <==")
     assert parse_probe(raw).opt_free_mb == 10240
+
+
+def test_a_vm_answer_shared_by_the_caller_stands_where_the_probe_left_the_question():
+    shared = read_fixture("lab-plain-persona-vm-shared.txt")
+    probed, _, answer = shared.partition(f"==> {SHARED_VM_ANSWER} <==\n")
+    assert answer == "kvm\n"
+    key = vm_shared_key(probed)
+    assert key is not None and key.startswith("16ec1643-f7c7-40d0-ae85-d673494cd988 libsystemd-shared-252.so ")
+    # A container that sees another architecture, DMI or device tree on the same machine does not share its answer.
+    for old, new in (("==> uname_m <==\nx86_64", "==> uname_m <==\naarch64"),
+                     ("==> device_tree_model <==\n", "==> device_tree_model <==\nRaspberry Pi 4 Model B Rev 1.4\n"),
+                     ("==> dmi <==\n", "==> dmi <==\n/sys/class/dmi/id/sys_vendor: QEMU\n")):
+        assert old in probed
+        assert vm_shared_key(probed.replace(old, new)) not in (key, None)
+    assert with_shared_vm(probed, "kvm\n") == shared
+    assert parse_probe(probed).virt_vm == "unknown"  # without the answer: the cpuinfo flag's fallback
+    known = detected_virt(shared)
+    assert known is not None and (known.vm, known.container) == ("kvm", "")  # cached as if the probe had asked
+    assert detected_virt(probed) is None  # nothing to cache without the answer
+
+
+def test_a_probe_that_asked_systemd_detect_virt_itself_has_no_vm_shared_key():
+    raw = read_fixture("lab-container-persona-captured-v3.txt")
+    assert vm_shared_key(raw) is None
+    assert parse_probe(with_shared_vm(raw, "none")) == parse_probe(raw)  # its own answer wins

@@ -16,7 +16,7 @@ import pytest
 from fleetctl.domain import Platform
 from fleetctl.facts import Facts, ProbeParseError, gather, parse_probe, parsers, probe_script
 from fleetctl.facts.model import KnownVirt, NodeVersions
-from fleetctl.facts.parse import detected_virt, node_identity
+from fleetctl.facts.parse import detected_virt, node_identity, with_shared_vm
 from fleetctl.facts.sections import split_sections
 from fleetctl.transport import LocalTransport
 
@@ -48,7 +48,7 @@ SECTIONS = [
     "probe", "hostname", "uname_m", "long_bit", "cpu_online", "nprocessors_onln", "meminfo",
     "cpus_allowed", "self_cgroup", "service_slice", "cgroup_mounts", "cgroup_limits", "cpuinfo", "pid1_cgroup",
     "os_release", "ostype", "node_headers", "node_packages", "device_tree_model", "virt_key", "systemd_detect_virt_vm",
-    "systemd_detect_virt_container",
+    "systemd_detect_virt_container", "vm_shared",
     "container_markers", "run_systemd_container", "dmi", "pid1_comm", "run_systemd_system", "systemctl_version",
     "systemd_shared_library", "libc_loaders", "opt_free", "node_identity", "node_versions", "end",
 ]
@@ -597,7 +597,7 @@ def _in_function(script: str, name: str, old: str, new: str) -> str:
     return script[:start] + part.replace(old, new) + script[end:]
 
 
-def _probe_with_fake(tmp_path: Path, program: str, text: str, script: str,
+def _probe_with_fake(tmp_path: Path, program: str, text: str, script: str, *arguments: str,
                      **env: str) -> tuple[dict[str, str], list[str]]:
     fake = tmp_path / "fake" / program
     fake.parent.mkdir(exist_ok=True)
@@ -606,7 +606,8 @@ def _probe_with_fake(tmp_path: Path, program: str, text: str, script: str,
     log = tmp_path / "calls"
     log.unlink(missing_ok=True)
     environment = dict(os.environ, PATH=f"{fake.parent}{os.pathsep}{os.environ['PATH']}", CALLS=str(log), **env)
-    done = subprocess.run(["dash", "-s"], input=script, capture_output=True, text=True, timeout=30, env=environment)
+    done = subprocess.run(["dash", "-s", "--", *arguments], input=script, capture_output=True, text=True, timeout=30,
+                          env=environment)
     assert done.returncode == 0, done.stderr
     return split_sections(done.stdout), log.read_text().splitlines() if log.exists() else []
 
@@ -636,6 +637,34 @@ def test_a_container_told_by_its_marker_file_asks_systemd_detect_virt_for_the_vm
     assert known is not None and (known.vm, known.container) == ("kvm", "")  # cached: the marker is read again
     assert parse_probe(raw.replace("==> systemd_detect_virt_vm <==\nkvm", "==> systemd_detect_virt_vm <=="),
                        known_virt=known).virt_container == "docker"
+
+
+@needs_a_docker_marker
+def test_a_container_told_by_its_marker_file_leaves_the_vm_to_a_caller_who_shares_it(tmp_path):
+    script = _as_login_user(probe_script(), tmp_path)
+    asked, calls = _probe_with_fake(tmp_path, "systemd-detect-virt", FAKE_DETECT_VIRT, script,
+                                    VM="kvm", CONTAINER="docker")
+    assert calls == ["--vm"]
+    shared, calls = _probe_with_fake(tmp_path, "systemd-detect-virt", FAKE_DETECT_VIRT, script, "", "", "", "shared",
+                                     VM="kvm", CONTAINER="docker")
+    assert calls == []  # nothing started
+    boot_id = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    assert shared["vm_shared"] == f"{boot_id} {shared['systemd_shared_library']}"
+    assert shared["systemd_detect_virt_vm"] == shared["systemd_detect_virt_container"] == ""
+
+    def raw(sections: dict[str, str]) -> str:
+        return "\n".join(f"==> {name} <==\n{body}" for name, body in sections.items())
+
+    assert steady(parse_probe(with_shared_vm(raw(shared), "kvm"))) == steady(parse_probe(raw(asked)))
+    assert asked["vm_shared"] == ""
+
+
+@needs_a_docker_marker
+def test_a_probe_asks_systemd_detect_virt_itself_where_the_marker_does_not_decide_even_when_shared(tmp_path):
+    sections, calls = _probe_with_fake(tmp_path, "systemd-detect-virt", FAKE_DETECT_VIRT, probe_script(),
+                                       "", "", "", "shared", VM="kvm", CONTAINER="docker")  # as root
+    assert calls == ["", "--vm"]
+    assert (sections["systemd_detect_virt_vm"], sections["vm_shared"]) == ("kvm", "")
 
 
 @needs_a_docker_marker
