@@ -16,6 +16,8 @@ checkout_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 packages=(docker.io debootstrap qemu-user-static binfmt-support openssh-client openssh-server busybox shellcheck file
           python3 python3-venv python3-pip ca-certificates iproute2 procps make g++)
 # The control machine builds releases: npm, and for native addons make, g++ and Node's headers.
+# The socket shim's tests hand it a socket as systemd does, with systemd-socket-activate.
+command -v systemd-socket-activate >/dev/null || packages+=(systemd)
 command -v node >/dev/null || packages+=(nodejs)
 command -v npm >/dev/null || packages+=(npm)
 [ -f /usr/include/node/node_api.h ] || packages+=(libnode-dev)
@@ -77,7 +79,7 @@ if [ -f "$checkout_dir/pyproject.toml" ]; then
     stamp="$venv/.fleetctl-installed"
     if [ ! -f "$stamp" ] || [ "$checkout_dir/pyproject.toml" -nt "$stamp" ] || [ "$checkout_dir/setup.py" -nt "$stamp" ]; then
         log "installing fleetctl into $venv"
-        "$venv/bin/pip" install -q -e "$checkout_dir[test]"
+        "$venv/bin/pip" install -q -e "${checkout_dir}[test]"
         touch "$stamp"
     fi
 fi

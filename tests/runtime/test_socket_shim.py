@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import http.client
 import os
-import shutil
 import signal
 import subprocess
 import threading
@@ -148,7 +147,6 @@ def test_a_keep_alive_request_after_sigterm_is_answered_with_connection_close(re
     assert app.wait_exit(timeout=10) == 0
 
 
-@pytest.mark.skipif(not shutil.which("systemd-socket-activate"), reason="systemd-socket-activate is not installed")
 def test_systemds_own_socket_passing_is_understood(releases, tmp_path):
     # systemd-socket-activate binds the socket and execs the command with it, as a socket unit does.
     port = free_port()
