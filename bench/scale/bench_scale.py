@@ -8,11 +8,12 @@ On the hosts the inventory lists (the scale lab's plain hosts), each round runs,
     fleetctl plan (cold)     fleetctl plan FACTS_ONLY_INVENTORY --forks N --json, with an empty probe cache
                              (a fresh FLEETCTL_STATE_DIR: first contact, as every new host or user sees it)
     fleetctl plan (warm)     the same with the probe cache the warm-up run filled
-    pyinfra fact             pyinfra --parallel N INVENTORY.py fact server.Arch hardware.Cpus hardware.Memory
+    pyinfra fact             pyinfra --config CONFIG.py --parallel N INVENTORY.py fact server.Arch hardware.Cpus
+                             hardware.Memory; CONFIG.py gives pyinfra's handshakes 60 s (PYINFRA_CONFIG_PY)
     fleetctl deploy (no-op)  fleetctl deploy APP_INVENTORY --forks N --json: the release already runs everywhere
                              (a first deploy, untimed, put it there); fleet_serial 100%, one batch
-    pyinfra deploy (no-op)   pyinfra --parallel N INVENTORY.py deploy.py: the same unit file and app file in place
-                             and the service running and enabled, through sudo: nothing to change either
+    pyinfra deploy (no-op)   pyinfra --config CONFIG.py --parallel N INVENTORY.py deploy.py: the same unit file and
+                             app file in place and the service running and enabled, through sudo: nothing to change
 
 Every run is a new process with new SSH connections and counts only when every host answered (and, for the
 deploys, nothing changed). Measured per run: wall time; the tool's CPU (user + system of its process tree,
@@ -92,6 +93,17 @@ def app_inventory(inventory: Path, directory: Path) -> Path:
     path = directory / "app.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     return path
+
+
+PYINFRA_CONFIG_PY = """\
+# pyinfra starts every host's handshake at once, each with its CONNECT_TIMEOUT (10 s) to finish: at 500 lab hosts
+# on this machine's 2 CPUs, handshakes take longer than that, and it gave up on hosts in every run (fleetctl opens
+# at most 32 at once and never waited that long). 60 s lets every run answer; a handshake that finishes in time
+# costs the same either way.
+from pyinfra import config
+
+config.CONNECT_TIMEOUT = 60
+"""
 
 
 PYINFRA_DEPLOY_PY = '''\
@@ -212,6 +224,9 @@ def main() -> int:
         scratch_dir = Path(scratch)
         facts_only = bench_probe.facts_only_inventory(options.inventory, scratch_dir)
         pyinfra_inventory = bench_probe.pyinfra_inventory(facts_only, names, scratch_dir)
+        pyinfra_config = scratch_dir / "pyinfra_config.py"
+        pyinfra_config.write_text(PYINFRA_CONFIG_PY)
+        pyinfra_cmd = [pyinfra, "--config", str(pyinfra_config), "--parallel", forks]
         warm_state = scratch_dir / "warm-state"
         fact_check = bench_probe.check
         plan = [*fleetctl_cmd, "plan", str(facts_only), "--forks", forks, "--json"]
@@ -220,7 +235,7 @@ def main() -> int:
                         lambda code, out, err: fact_check("fleetctl plan", code, out, err, names)),
             PLAN_WARM: (plan, lambda: {"FLEETCTL_STATE_DIR": str(warm_state)},
                         lambda code, out, err: fact_check("fleetctl plan", code, out, err, names)),
-            PYINFRA_FACT: ([pyinfra, "--parallel", forks, str(pyinfra_inventory), "fact", "server.Arch",
+            PYINFRA_FACT: ([*pyinfra_cmd, str(pyinfra_inventory), "fact", "server.Arch",
                             "hardware.Cpus", "hardware.Memory"], dict,
                            lambda code, out, err: fact_check("pyinfra fact", code, out, err, names)),
         }
@@ -239,7 +254,7 @@ def main() -> int:
             deploy_py = pyinfra_deploy_file(apps, names, scratch_dir)
             commands[DEPLOY] = ([*fleetctl_cmd, "deploy", str(apps), "--forks", forks, "--json"],
                                 lambda: {"FLEETCTL_STATE_DIR": str(warm_state)}, check_fleetctl_deploy(names))
-            commands[PYINFRA_DEPLOY] = ([pyinfra, "-y", "--parallel", forks, str(pyinfra_inventory), str(deploy_py)],
+            commands[PYINFRA_DEPLOY] = ([*pyinfra_cmd, "-y", str(pyinfra_inventory), str(deploy_py)],
                                         dict, check_pyinfra_deploy(names))
         tools = list(commands)
         for attempt in range(options.warmup + options.repeat):
