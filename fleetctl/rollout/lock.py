@@ -20,6 +20,9 @@ from fleetctl.transport import Connect, TransportError
 # so two apps on one host deploy independently.
 LOCK_ROOT_WITHOUT_APP = "/var/lib/fleetctl"
 RENEW_EVERY_S = lock.LEASE_S / 4
+# Renewing is background work: a round of every host at once (forks = hosts) ran hundreds of threads against the
+# interpreter's lock together with the rollout's own, for no gain (a round has LEASE_S / 4 to finish).
+RENEW_AT_ONCE = 32
 
 
 def lock_root(host: Host) -> str:
@@ -91,7 +94,7 @@ class RolloutLock:
     def renew(self) -> None:
         """Renew every held lease once; a lock someone else took is recorded in lost."""
         hosts = [host for host in self.hosts if host.name in self.held and host.name not in self.lost]
-        fan_out(hosts, self._renew_one, self.forks, failed=lambda host, error: None)
+        fan_out(hosts, self._renew_one, min(self.forks, RENEW_AT_ONCE), failed=lambda host, error: None)
 
     def _renew_one(self, host: Host) -> None:
         try:

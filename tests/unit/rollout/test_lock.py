@@ -1,8 +1,10 @@
 """One lock per rollout, over the local connection: every host's lock taken before any host is changed, a
 second rollout refused with nothing kept, leases renewed, a lock taken over noticed, and `unlock`."""
 
+import contextlib
 import dataclasses
 import os
+import threading
 import time
 from pathlib import Path
 from types import MappingProxyType
@@ -12,6 +14,7 @@ import pytest
 from fleetctl.deploy import lock
 from fleetctl.inventory import Host
 from fleetctl.inventory.schema import fleet_defaults
+from fleetctl.rollout import lock as rollout_lock_module
 from fleetctl.rollout.lock import LOCK_ROOT_WITHOUT_APP, RolloutLock, lock_root, unlock_hosts
 from fleetctl.transport import LocalTransport
 
@@ -113,3 +116,32 @@ def test_unlock_removes_a_gone_owners_lock_and_a_live_one_only_with_force(hosts)
     assert Path(root_of(hosts[1]), ".deploy.lock").is_dir()
     forced = {row.host: row for row in unlock_hosts(hosts, LocalTransport, force=True, root_of=root_of)}
     assert forced["b"].ok and not Path(root_of(hosts[1]), ".deploy.lock").exists()
+
+
+def test_a_renewal_round_reaches_at_most_renew_at_once_hosts_at_a_time(tmp_path, monkeypatch):
+    # Renewing is background work beside the rollout's own forks: a round of every host at once (forks = hosts)
+    # ran hundreds of threads together at 500 hosts (bench/scale).
+    monkeypatch.setattr(rollout_lock_module, "RENEW_AT_ONCE", 2)
+    many = [host(f"h{index}") for index in range(6)]
+    busy, most = [0], [0]
+    guard = threading.Lock()
+
+    @contextlib.contextmanager
+    def connect(name):
+        with guard:
+            busy[0] += 1
+            most[0] = max(most[0], busy[0])
+        try:
+            time.sleep(0.05)
+            with LocalTransport(name) as transport:
+                yield transport
+        finally:
+            with guard:
+                busy[0] -= 1
+
+    held = RolloutLock(many, connect, lock.this_process(), forks=6, root_of=lambda each: str(tmp_path / each.name))
+    assert held.acquire() == []
+    most[0] = 0
+    held.renew()
+    assert most[0] == 2 and held.lost == {}
+    held.release()
