@@ -18,8 +18,9 @@ from fleetctl.transport import Transport
 
 # How long a lock outlives its owner's last renewal; the owner renews it every LEASE_S / 4. A renewal is one
 # command on every host of the rollout: with a 60 s lease that was 33 commands a second on 500 hosts for the
-# rollout's whole length, and rounds of 500 at once that doubled a no-op deploy's CPU there (bench/scale). A
-# dead owner's lock is broken at once from its own machine (its pid is gone), and `fleetctl unlock` exists.
+# rollout's whole length, in rounds of 500 at once that doubled a no-op deploy's thread switching there and
+# failed hosts (bench/scale). A dead owner's lock is broken at once from its own machine (its pid is gone), and
+# `fleetctl unlock` removes one sooner from any.
 LEASE_S = 300.0
 HALF_MADE_RETRIES = 10
 

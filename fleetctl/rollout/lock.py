@@ -20,8 +20,8 @@ from fleetctl.transport import Connect, TransportError
 # so two apps on one host deploy independently.
 LOCK_ROOT_WITHOUT_APP = "/var/lib/fleetctl"
 RENEW_EVERY_S = lock.LEASE_S / 4
-# Renewing is background work: a round of every host at once (forks = hosts) ran hundreds of threads against the
-# interpreter's lock together with the rollout's own, for no gain (a round has LEASE_S / 4 to finish).
+# Renewing is background work: a round of every host at once (forks = hosts) ran hundreds of threads beside the
+# rollout's own for no gain: a host's next renewal is due minutes later.
 RENEW_AT_ONCE = 32
 
 
