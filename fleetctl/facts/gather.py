@@ -86,8 +86,7 @@ def gather(transport: Transport, timeout: float = PROBE_TIMEOUT,
     result = transport.run(arguments, script=probe_script(), timeout=timeout, become=False)
     raw = result.stdout
     try:
-        key = vm_shared_key(raw)
-        if key is not None and shared_vm is not None:
+        if shared_vm is not None and (key := vm_shared_key(raw)) is not None:
             raw = with_shared_vm(raw, shared_vm.answer(key, lambda: _ask_vm(transport, timeout)))
         facts = parse_probe(raw, known_node, known_virt)
     except ProbeParseError as error:
