@@ -295,6 +295,28 @@ def test_nagle_is_off_so_small_commands_do_not_wait_for_delayed_acks(transport):
     assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE) == 5
 
 
+def _context_switches(native_id: int) -> int:
+    fields = dict(line.split(":\t") for line in Path(f"/proc/self/task/{native_id}/status").read_text().splitlines()
+                  if ":\t" in line)
+    return int(fields["voluntary_ctxt_switches"]) + int(fields["nonvoluntary_ctxt_switches"])
+
+
+def test_an_idle_connection_sleeps_and_its_thread_ends_when_it_is_closed(transport):
+    # A command's pool keeps every host's connection open for the command's length: paramiko's thread woke
+    # 10 times a second per connection to look at flags (500 hosts: a quarter of a core doing nothing).
+    assert transport.run(["true"]).ok
+    reader = transport._connection.transport  # private on purpose: its thread is the behaviour under test
+    before = _context_switches(reader.native_id)
+    time.sleep(4.5)
+    assert _context_switches(reader.native_id) - before <= 1
+    # Sleeping does not mean lingering: close() wakes it, and it ends now, not at its next wake-up.
+    started = time.monotonic()
+    transport.close()
+    reader.join(5)
+    assert not reader.is_alive()
+    assert time.monotonic() - started < 1.0
+
+
 def test_a_port_that_never_answers_times_out(sshd, known_hosts, empty_ssh_config):
     import socket
 
