@@ -32,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -139,9 +140,13 @@ def check_fleetctl_deploy(names: list[str]):
         unchanged = sum(row["result"] == "unchanged" for row in rows.values())
         if returncode == 0 and unchanged == len(names):
             return True, f"{unchanged} hosts unchanged"
-        other = next((f"{host}: {row['result']}: {row['detail']}" for host, row in rows.items()
-                      if row["result"] != "unchanged"), (stderr.strip().splitlines() or [""])[-1])
-        return False, f"exit {returncode}, {unchanged}/{len(names)} unchanged; {other[:200]}"
+        # Every host that was not left unchanged, grouped by what happened to it: the reasons a run at scale
+        # failed are the point of reading a failed run (a first line alone hid them).
+        reasons = Counter(f"{row['result']}: {row['detail']}".replace(host, "HOST") for host, row in rows.items()
+                          if row["result"] != "unchanged")
+        why = "; ".join(f"{count} x {reason[:200]}" for reason, count in reasons.most_common()) or \
+            (stderr.strip().splitlines() or [""])[-1][:200]
+        return False, f"exit {returncode}, {unchanged}/{len(names)} unchanged; {why}"
     return check
 
 
