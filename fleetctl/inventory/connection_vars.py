@@ -18,6 +18,9 @@ ADDRESS_VARIABLES = ("ansible_host", "ansible_ssh_host")
 PORT_VARIABLES = ("ansible_port", "ansible_ssh_port")
 USER_VARIABLES = ("ansible_user", "ansible_ssh_user")
 KEY_VARIABLES = ("ansible_ssh_private_key_file", "ansible_private_key_file")
+# Seconds to establish a connection (TCP, SSH banner, key exchange, authentication): Ansible's ssh and paramiko
+# connection plugins' `timeout`.
+TIMEOUT_VARIABLES = ("ansible_ssh_timeout", "ansible_paramiko_timeout")
 # An address ssh can take as a destination: no whitespace, and no leading '-' (it would be read as an option).
 _USABLE_ADDRESS = re.compile(r"[^\s-]\S*")
 
@@ -43,6 +46,7 @@ class ConnectionSpec:
     known_hosts_file: str | None
     ssh_common_args: str | None
     trust_on_first_use: bool = False  # fleet_trust_on_first_use: record unknown host keys
+    connect_timeout: int | None = None  # seconds; None: ssh_config's ConnectTimeout, else the transport's default
     problem: str | None = None  # why the host cannot be contacted as its variables stand (one line)
 
 
@@ -64,15 +68,20 @@ class AnsibleBoolean:
 
 
 @dataclass(frozen=True)
-class Port:
-    """ansible_port: an integer, or a digit string as INI-converted inventories hold."""
+class WholeNumber:
+    """An integer, or a digit string as INI-converted inventories hold (ansible_port, ansible_ssh_timeout)."""
 
-    label: str = "integer 1..65535"
+    minimum: int
+    maximum: int | None = None
+
+    @property
+    def label(self) -> str:
+        return Integer(self.minimum, self.maximum).label
 
     def check(self, name, value, base_dir):
         if isinstance(value, str) and value.isdigit():
             value = int(value)
-        return Integer(1, 65535).check(name, value, base_dir)
+        return Integer(self.minimum, self.maximum).check(name, value, base_dir)
 
 
 def connection_spec(name: str, variables: Mapping, base_dir: str) -> ConnectionSpec:
@@ -98,7 +107,7 @@ class _Reader:
         return ConnectionSpec(
             name=self.name,
             address=address if address is not None else self.name,
-            port=self.first(PORT_VARIABLES, Port()),
+            port=self.first(PORT_VARIABLES, WholeNumber(1, 65535)),
             user=self.first(USER_VARIABLES, Text()),
             key_file=self.first(KEY_VARIABLES, LocalPath()),
             connection=connection,
@@ -106,6 +115,7 @@ class _Reader:
             known_hosts_file=self.variables.get("fleet_known_hosts_file"),
             ssh_common_args=self.first(("ansible_ssh_common_args",), Text()),
             trust_on_first_use=bool(self.variables.get("fleet_trust_on_first_use", False)),
+            connect_timeout=self.first(TIMEOUT_VARIABLES, WholeNumber(1)),
         )
 
     def first(self, names: tuple[str, ...], value_type, empty_is_missing: bool = False):

@@ -18,7 +18,7 @@ class ConnectionSpecLike(Protocol):
     connection: str  # "ssh" or "local"
     become: bool
     known_hosts_file: str | None
-    # Also read when present: ssh_common_args (str | None),
+    # Also read when present: ssh_common_args (str | None), connect_timeout (int | None, seconds),
     # trust_on_first_use (bool, the inventory's fleet_trust_on_first_use) and
     # problem (str | None: why the host's variables do not allow a connection).
 
@@ -48,6 +48,7 @@ def connect(spec: ConnectionSpecLike, trust_on_first_use: bool = False, ssh_conf
         trust_on_first_use=trust_on_first_use or bool(getattr(spec, "trust_on_first_use", False)),
         ssh_common_args=getattr(spec, "ssh_common_args", None),
         ssh_config_file=ssh_config_file,
+        connect_timeout=getattr(spec, "connect_timeout", None),
     )
     transport.open()
     return transport

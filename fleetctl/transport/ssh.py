@@ -39,9 +39,8 @@ from fleetctl.transport.hostkeys import (
     known_hosts_name,
     verify_host_keys,
 )
-from fleetctl.transport.ssh_config import SSHArgsError, load_ssh_config
+from fleetctl.transport.ssh_config import SSHArgsError, configured_connect_timeout, load_ssh_config
 
-DEFAULT_CONNECT_TIMEOUT = 10  # whole seconds: fabric truncates to int
 READ_SIZE = 65536
 # Idle seconds before the first probe, seconds between probes, probes lost before the connection is dead.
 KEEPALIVE = {socket.TCP_KEEPIDLE: 5, socket.TCP_KEEPINTVL: 2, socket.TCP_KEEPCNT: 3}
@@ -88,13 +87,15 @@ class SSHTransport(Transport):
         trust_on_first_use: bool = False,
         ssh_common_args: str | None = None,
         ssh_config_file: str | None = None,
-        connect_timeout: int = DEFAULT_CONNECT_TIMEOUT,
+        connect_timeout: int | None = None,
     ) -> None:
         super().__init__(name, become)
         try:
             ssh_config = load_ssh_config(address, ssh_common_args, ssh_config_file)
+            connect_timeout = connect_timeout or configured_connect_timeout(ssh_config, address)
         except SSHArgsError as error:
             raise TransportError(f"{name}: {error}") from None
+        self.connect_timeout = connect_timeout
         connect_kwargs: dict[str, object] = {}
         if key_file:
             # Only the named key, like IdentitiesOnly: no surprise agent keys
@@ -198,6 +199,11 @@ class SSHTransport(Transport):
             return TransportError(f"{name}: connection closed by {host}:{port}")
         if isinstance(error, SSHException) and self._no_banner_received():
             return ConnectTimeout(f"{name}: timed out waiting for an SSH banner from {host}:{port}")
+        if isinstance(error, SSHException) and self._key_exchange_unfinished():
+            # paramiko stops waiting for the key exchange after the timeout without saying so, and its next
+            # step fails with "No existing session".
+            return ConnectTimeout(f"{name}: timed out in the SSH handshake with {host}:{port} "
+                                  f"(after {self.connect_timeout}s; raise ansible_ssh_timeout on a slow or busy network)")
         if isinstance(error, (SSHException, OSError)):
             first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
             return TransportError(f"{name}: ssh error: {first_line}")
@@ -209,6 +215,10 @@ class SSHTransport(Transport):
         # is that no server version string ever arrived.
         transport = self._connection.client.get_transport()
         return transport is not None and not transport.remote_version
+
+    def _key_exchange_unfinished(self) -> bool:
+        transport = self._connection.client.get_transport()
+        return transport is not None and transport.active and not transport.initial_kex_done
 
     def _execute(self, command: str, stdin: bytes | None, timeout: float) -> Result:
         if not self._connection.is_connected:

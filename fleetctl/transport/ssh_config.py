@@ -13,6 +13,7 @@ from paramiko import SSHConfig
 USER_SSH_CONFIG = "~/.ssh/config"
 SYSTEM_SSH_CONFIG = "/etc/ssh/ssh_config"
 
+DEFAULT_CONNECT_TIMEOUT = 10  # seconds, as Ansible's and pyinfra's; whole seconds: fabric truncates to int
 SHORT_OPTIONS = {"-J": "ProxyJump", "-p": "Port", "-l": "User", "-i": "IdentityFile"}
 
 
@@ -59,3 +60,13 @@ def load_ssh_config(host: str, ssh_common_args: str | None, ssh_config_file: str
         if path.is_file():
             text += "\n" + path.read_text(errors="replace") + "\n"
     return SSHConfig.from_text(text)
+
+
+def configured_connect_timeout(config: SSHConfig, host: str) -> int:
+    """OpenSSH's ConnectTimeout for the host (seconds), else DEFAULT_CONNECT_TIMEOUT."""
+    value = config.lookup(host).get("connecttimeout")
+    if value is None:
+        return DEFAULT_CONNECT_TIMEOUT
+    if not value.isdigit() or int(value) < 1:
+        raise SSHArgsError(f"ConnectTimeout must be a whole number of seconds, got {value!r}")
+    return int(value)

@@ -364,6 +364,35 @@ def test_a_server_that_never_speaks_ssh_times_out_on_the_banner(sshd, known_host
     assert str(failed.value) == f"web1: timed out waiting for an SSH banner from 127.0.0.1:{port}"
 
 
+def test_a_server_that_stalls_in_the_key_exchange_times_out_in_the_handshake(sshd, known_hosts, empty_ssh_config):
+    import socket
+
+    # A server that greets and then never answers the key exchange: as a host too busy to finish it (500 hosts
+    # on one loaded machine). paramiko itself only said "No existing session".
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(5)
+        port = listener.getsockname()[1]
+
+        def greet() -> None:
+            connection, _ = listener.accept()
+            with connection:
+                connection.sendall(b"SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n")
+                time.sleep(5)
+
+        threading.Thread(target=greet, daemon=True).start()
+        transport = SSHTransport(
+            "web1", "127.0.0.1", port=port, user="root", key_file=str(sshd.client_key),
+            known_hosts_file=str(known_hosts), ssh_config_file=empty_ssh_config, connect_timeout=2,
+        )
+        started = time.monotonic()
+        with pytest.raises(TransportError) as failed:
+            transport.open()
+    assert str(failed.value) == (f"web1: timed out in the SSH handshake with 127.0.0.1:{port} (after 2s; raise "
+                                 "ansible_ssh_timeout on a slow or busy network)")
+    assert 1.5 < time.monotonic() - started < 4.5
+
+
 def test_large_output_on_both_streams_and_large_stdin(transport):
     # More than the SSH window on stdout and stderr at once, from a 2 MB script
     # (the script itself travels on stdin).

@@ -28,6 +28,7 @@ all:
     ansible_become: "{{ index > 1 }}"
     ansible_ssh_private_key_file: "{{ inventory_dir }}/keys/{{ inventory_hostname_short }}"
     ansible_ssh_common_args: "-o ProxyJump={{ bastion | default('none') }}"
+    ansible_ssh_timeout: "{{ 20 + index * 10 }}"
   hosts:
     web1.example.com: {index: 1}
     web2.example.com: {index: 2, bastion: jump1}
@@ -39,10 +40,12 @@ all:
         assert spec.problem is None
         rendered = {name: oracle.rendered(host.name, name) for name in
                     ("ansible_user", "ansible_port", "ansible_host", "ansible_become", "ansible_ssh_private_key_file",
-                     "ansible_ssh_common_args")}
-        assert (spec.user, spec.port, spec.address, spec.become, spec.key_file, spec.ssh_common_args) == (
+                     "ansible_ssh_common_args", "ansible_ssh_timeout")}
+        assert (spec.user, spec.port, spec.address, spec.become, spec.key_file, spec.ssh_common_args,
+                spec.connect_timeout) == (
             rendered["ansible_user"], rendered["ansible_port"], rendered["ansible_host"], rendered["ansible_become"],
-            rendered["ansible_ssh_private_key_file"], rendered["ansible_ssh_common_args"])
+            rendered["ansible_ssh_private_key_file"], rendered["ansible_ssh_common_args"],
+            rendered["ansible_ssh_timeout"])
     assert loaded.host("web2.example.com").connection.port == 2202
     assert loaded.host("web1.example.com").connection.key_file == str(tmp_path / "keys" / "web1")
 
@@ -60,6 +63,8 @@ def test_a_connection_fleetctl_does_not_speak_fails_that_host_when_it_is_contact
 @pytest.mark.parametrize(("variables", "problem"), [
     ("{ansible_port: ssh}", ":3: host h1: ansible_port must be an integer, got 'ssh'"),
     ("{ansible_become: maybe}", ":3: host h1: ansible_become must be a boolean, got 'maybe'"),
+    ("{ansible_ssh_timeout: 0}", ":3: host h1: ansible_ssh_timeout must be >= 1, got 0"),
+    ("{ansible_paramiko_timeout: soon}", ":3: host h1: ansible_paramiko_timeout must be an integer, got 'soon'"),
     ("{ansible_user: '{{ deploy_user }}'}", ":3: host h1: ansible_user: 'deploy_user' is undefined"),
     ("{ansible_become: '{{ become_it }}', become_it: '{{ nope }}'}", ":3: host h1: ansible_become: 'nope' is undefined"),
     ("{ansible_host: '{{ a'}", ":3: host h1: ansible_host: template syntax error: unexpected end of template,"
@@ -99,8 +104,9 @@ all:
       ansible_private_key_file: ~/.ssh/db
       ansible_connection: smart
       ansible_become: "yes"
+      ansible_paramiko_timeout: "45"
 """)
     spec = loaded.host("db").connection
-    assert (spec.address, spec.port, spec.user, spec.connection, spec.become) == (
-        "172.16.0.5", 2200, "admin", "ssh", True)
+    assert (spec.address, spec.port, spec.user, spec.connection, spec.become, spec.connect_timeout) == (
+        "172.16.0.5", 2200, "admin", "ssh", True, 45)
     assert spec.key_file.endswith("/.ssh/db") and not spec.key_file.startswith("~")
