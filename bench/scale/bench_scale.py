@@ -9,12 +9,15 @@ On the hosts the inventory lists (the scale lab's plain hosts), each round runs,
                              (a fresh FLEETCTL_STATE_DIR: first contact, as every new host or user sees it)
     fleetctl plan (warm)     the same with the probe cache the warm-up run filled
     pyinfra fact             pyinfra --config CONFIG.py --parallel N INVENTORY.py fact server.Arch hardware.Cpus
-                             hardware.Memory; CONFIG.py gives pyinfra's handshakes 60 s (PYINFRA_CONFIG_PY)
+                             hardware.Memory
     fleetctl deploy (no-op)  fleetctl deploy APP_INVENTORY --forks N --json: the release already runs everywhere
                              (a first deploy, untimed, 50 hosts at a time, put it there); fleet_serial 100%,
                              one batch
     pyinfra deploy (no-op)   pyinfra --config CONFIG.py --parallel N INVENTORY.py deploy.py: the same unit file and
                              app file in place and the service running and enabled, through sudo: nothing to change
+
+N is --forks, the same for both tools (default: every host). Both give a host 60 s to connect (CONNECT_TIMEOUT):
+pyinfra through CONFIG.py, fleetctl through ansible_ssh_timeout in its inventories.
 
 Every run is a new process with new SSH connections and counts only when every host answered (and, for the
 deploys, nothing changed). Measured per run: wall time; the tool's CPU (user + system of its process tree,
@@ -95,18 +98,27 @@ def app_inventory(inventory: Path, directory: Path) -> Path:
     data["all"]["vars"].update(fleet_serial="100%", fleet_health_timeout=300, fleet_health_retries=60)
     path = directory / "app.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False))
-    return path
+    return with_connect_timeout(path)
 
 
-PYINFRA_CONFIG_PY = """\
-# pyinfra starts every host's handshake at once, each with its CONNECT_TIMEOUT (10 s) to finish: at 500 lab hosts
-# on this machine's 2 CPUs, handshakes take longer than that, and it gave up on hosts in every run (fleetctl opens
-# at most 32 at once and never waited that long). 60 s lets every run answer; a handshake that finishes in time
-# costs the same either way.
+# Seconds each tool gives a host to connect (both default to 10). pyinfra starts every host's handshake at once:
+# at 500 lab hosts on this machine's 2 CPUs, handshakes took longer than 10 s, and it gave up on hosts in every
+# run. fleetctl opens at most 32 at once, but a host busy with the others' commands (the hosts share the 2 CPUs)
+# still missed 10 s now and then. A handshake that finishes in time costs the same either way.
+CONNECT_TIMEOUT = 60
+PYINFRA_CONFIG_PY = f"""\
 from pyinfra import config
 
-config.CONNECT_TIMEOUT = 60
+config.CONNECT_TIMEOUT = {CONNECT_TIMEOUT}
 """
+
+
+def with_connect_timeout(inventory: Path) -> Path:
+    """The inventory, its hosts given CONNECT_TIMEOUT seconds to connect (ansible_ssh_timeout), in place."""
+    data = yaml.safe_load(inventory.read_text())
+    data["all"].setdefault("vars", {})["ansible_ssh_timeout"] = CONNECT_TIMEOUT
+    inventory.write_text(yaml.safe_dump(data, sort_keys=False))
+    return inventory
 
 
 PYINFRA_DEPLOY_PY = '''\
@@ -171,13 +183,13 @@ def _fmt(value: float | None, digits: int = 2, suffix: str = "") -> str:
     return "-" if value is None else f"{value:.{digits}f}{suffix}"
 
 
-def summary(runs: list[Run], tools: list[str], hosts: int, options: argparse.Namespace) -> str:
+def summary(runs: list[Run], tools: list[str], hosts: int, forks: int, options: argparse.Namespace) -> str:
     good = {tool: [run for run in runs if run.tool == tool and run.ok] for tool in tools}
     medians = {tool: _median([run.seconds for run in good[tool]]) for tool in tools}
     cpu = {tool: _median([run.cpu_tool for run in good[tool]]) for tool in tools}
     rss = {tool: _median([run.rss_mb for run in good[tool]]) for tool in tools}
     lines = [
-        f"{hosts} hosts, --forks/--parallel {hosts}, median of {options.repeat} runs after {options.warmup} warm-up, "
+        f"{hosts} hosts, --forks/--parallel {forks}, median of {options.repeat} runs after {options.warmup} warm-up, "
         f"tools interleaved; {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs "
         f"({platform.machine()}), Python {platform.python_version()}, fleetctl at {bench_probe.fleetctl_revision()}",
         "",
@@ -217,19 +229,21 @@ def main() -> int:
     parser.add_argument("--no-deploy", action="store_true", help="plans and facts only (no app processes on hosts)")
     parser.add_argument("--tools-venv", type=Path,
                         default=Path(os.environ.get("FLEETCTL_BENCH_VENV", bench_probe.DEFAULT_TOOLS_VENV)))
+    parser.add_argument("--forks", type=int, help="hosts each tool contacts at once (fleetctl --forks, pyinfra "
+                                                   "--parallel); default: every host")
     parser.add_argument("--output", type=Path, help="also append the table (markdown) here")
     options = parser.parse_args()
 
     compileall.compile_dir(Path(fleetctl.__file__).parent, quiet=1)  # as pip would (see bench/probe/README.md)
     names = [host.name for host in load_inventory(options.inventory).hosts]
-    forks = str(len(names))
+    forks = str(min(options.forks or len(names), len(names)))
     cpu_files = bench_probe.container_cpu_files(names)
     fleetctl_cmd = [sys.executable, "-m", "fleetctl"]
     pyinfra = str(options.tools_venv / "bin" / "pyinfra")
     runs: list[Run] = []
     with tempfile.TemporaryDirectory() as scratch:
         scratch_dir = Path(scratch)
-        facts_only = bench_probe.facts_only_inventory(options.inventory, scratch_dir)
+        facts_only = with_connect_timeout(bench_probe.facts_only_inventory(options.inventory, scratch_dir))
         pyinfra_inventory = bench_probe.pyinfra_inventory(facts_only, names, scratch_dir)
         pyinfra_config = scratch_dir / "pyinfra_config.py"
         pyinfra_config.write_text(PYINFRA_CONFIG_PY)
@@ -251,7 +265,7 @@ def main() -> int:
             # At most FIRST_DEPLOY_FORKS hosts start node at once: 500 at once on the lab's 2 CPUs (load average
             # 1,400-2,800) left hosts' sshd too slow to greet within the connect timeout and gates unanswered in
             # three attempts in a row. A rerun converges the hosts a loaded machine made miss their gate.
-            first_forks = str(min(len(names), FIRST_DEPLOY_FORKS))
+            first_forks = str(min(int(forks), FIRST_DEPLOY_FORKS))
             for attempt in range(3):
                 first = subprocess.run([*fleetctl_cmd, "deploy", str(apps), "--forks", first_forks, "--json"], cwd=REPO,
                                        capture_output=True, text=True,
@@ -280,7 +294,7 @@ def main() -> int:
                       f"hosts {_fmt(run.cpu_hosts, 1):>5} other {_fmt(run.cpu_other, 1):>4} load {run.load:4.1f}  "
                       f"{'ok' if run.ok else 'FAILED'}: {run.detail}", flush=True)
         print("\n" + "\n".join(f"    {tool}: {' '.join(commands[tool][0])}" for tool in tools))
-    table = summary(runs, tools, len(names), options)
+    table = summary(runs, tools, len(names), int(forks), options)
     print("\n" + table)
     if options.output:
         with options.output.open("a") as output:
