@@ -68,20 +68,13 @@ class AnsibleBoolean:
 
 
 @dataclass(frozen=True)
-class WholeNumber:
+class WholeNumber(Integer):
     """An integer, or a digit string as INI-converted inventories hold (ansible_port, ansible_ssh_timeout)."""
-
-    minimum: int
-    maximum: int | None = None
-
-    @property
-    def label(self) -> str:
-        return Integer(self.minimum, self.maximum).label
 
     def check(self, name, value, base_dir):
         if isinstance(value, str) and value.isdigit():
             value = int(value)
-        return Integer(self.minimum, self.maximum).check(name, value, base_dir)
+        return super().check(name, value, base_dir)
 
 
 def connection_spec(name: str, variables: Mapping, base_dir: str) -> ConnectionSpec:
